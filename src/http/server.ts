@@ -1,0 +1,52 @@
+import swagger from '@fastify/swagger';
+import Fastify from 'fastify';
+import type { Logger } from '../logger.js';
+import { isHealthy, type Store } from '../store/db.js';
+
+export interface HttpDependencies {
+  store: Store;
+  logger: Logger;
+  version: string;
+}
+
+/** The HTTP side: health, the OpenAPI document, and (in later parts) pages and the REST API. */
+export async function buildHttpServer({ store, logger, version }: HttpDependencies) {
+  const app = Fastify({ loggerInstance: logger.child({ component: 'http' }), bodyLimit: 1024 * 1024 });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Dialback API',
+        version,
+        description: 'Callback server: CallNow links, callback extensions, credit and call records.',
+      },
+    },
+  });
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Health check: 200 when the server and its database answer',
+        tags: ['operations'],
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'] },
+          503: {
+            type: 'object',
+            properties: { status: { type: 'string', enum: ['unavailable'] }, reason: { type: 'string' } },
+            required: ['status', 'reason'],
+          },
+        },
+      },
+    },
+    async (_request, reply) => {
+      if (await isHealthy(store)) return { status: 'ok' as const };
+      return reply.code(503).send({ status: 'unavailable' as const, reason: 'the database does not answer' });
+    },
+  );
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  return app;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('uses the embedded defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      databaseUrl: 'sqlite:data/dialback.db',
+      httpHost: '0.0.0.0',
+      httpPort: 8080,
+      sipHost: '0.0.0.0',
+      sipPort: 5060,
+      sipPublicAddress: null,
+      rtpPorts: { first: 20000, last: 29999 },
+      publicUrl: 'http://localhost:8080',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      DIALBACK_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      DIALBACK_HTTP_HOST: '127.0.0.1',
+      DIALBACK_HTTP_PORT: '9000',
+      DIALBACK_SIP_HOST: '::1',
+      DIALBACK_SIP_PORT: '5070',
+      DIALBACK_SIP_PUBLIC_ADDRESS: '203.0.113.7',
+      DIALBACK_RTP_PORTS: '30000-30999',
+      DIALBACK_PUBLIC_URL: 'https://call.example.com/',
+      DIALBACK_LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
+      httpHost: '127.0.0.1',
+      httpPort: 9000,
+      sipHost: '::1',
+      sipPort: 5070,
+      sipPublicAddress: '203.0.113.7',
+      rtpPorts: { first: 30000, last: 30999 },
+      publicUrl: 'https://call.example.com',
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    ['DIALBACK_DATABASE_URL', 'mysql://x', /DIALBACK_DATABASE_URL: expected "sqlite:PATH" or "postgres/],
+    ['DIALBACK_HTTP_PORT', '80a', /DIALBACK_HTTP_PORT: expected a port number from 1 to 65535, got "80a"/],
+    ['DIALBACK_HTTP_PORT', '70000', /DIALBACK_HTTP_PORT: expected a port number/],
+    ['DIALBACK_SIP_PORT', '0', /DIALBACK_SIP_PORT: expected a port number/],
+    ['DIALBACK_HTTP_HOST', 'not a host!', /DIALBACK_HTTP_HOST: expected an IP address or host name/],
+    ['DIALBACK_SIP_PUBLIC_ADDRESS', '0.0.0.0', /DIALBACK_SIP_PUBLIC_ADDRESS: expected the address peers reach/],
+    ['DIALBACK_RTP_PORTS', '20000', /DIALBACK_RTP_PORTS: expected a range FIRST-LAST/],
+    ['DIALBACK_RTP_PORTS', '30000-20000', /DIALBACK_RTP_PORTS/],
+    ['DIALBACK_RTP_PORTS', '80-90', /DIALBACK_RTP_PORTS/],
+    ['DIALBACK_PUBLIC_URL', 'ftp://x', /DIALBACK_PUBLIC_URL: expected an http/],
+    ['DIALBACK_LOG_LEVEL', 'loud', /DIALBACK_LOG_LEVEL: expected one of fatal, error/],
+  ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('reports every problem at once', () => {
+    try {
+      loadConfig({ DIALBACK_HTTP_PORT: 'x', DIALBACK_LOG_LEVEL: 'y' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toHaveLength(2);
+    }
+  });
+});
