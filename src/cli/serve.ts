@@ -1,3 +1,4 @@
+import { SipService } from '../calls/sip-service.js';
 import { buildHttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
 import { version } from '../version.js';
@@ -9,9 +10,12 @@ export async function serve(): Promise<void> {
   const logger = createLogger(config.logLevel);
   if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
   const http = await buildHttpServer({ store, logger, version });
+  const sip = new SipService(config, store, logger, version);
   try {
     await http.listen({ host: config.httpHost, port: config.httpPort });
+    await sip.start();
   } catch (error) {
+    await http.close();
     await store.close();
     throw error;
   }
@@ -22,8 +26,7 @@ export async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    void http
-      .close()
+    void Promise.all([http.close(), sip.stop()])
       .then(() => store.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {

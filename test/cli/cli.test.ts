@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,29 @@ function freshDir(): string {
   return mkdtempSync(join(dir, 'case-'));
 }
 
+/** Sends one OPTIONS over UDP and returns the first answer's text. */
+function sipOptions(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error('no answer to OPTIONS'));
+    }, 3_000);
+    socket.on('message', (data) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(data.toString());
+    });
+    socket.bind(0, '127.0.0.1', () => {
+      const local = socket.address().port;
+      const text =
+        `OPTIONS sip:127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bKcli1\r\nMax-Forwards: 70\r\n` +
+        `From: <sip:test@127.0.0.1>;tag=t1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: cli-options\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+      socket.send(text, port, '127.0.0.1');
+    });
+  });
+}
+
 async function waitForHealth(url: string, deadlineMs: number): Promise<Response> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
@@ -33,7 +57,7 @@ async function waitForHealth(url: string, deadlineMs: number): Promise<Response>
 }
 
 describe('dialback serve', () => {
-  it('with no environment set, answers /healthz within 5 seconds and creates data/dialback.db', async () => {
+  it('with no environment set, answers /healthz within 5 seconds, creates data/dialback.db and answers SIP', async () => {
     const cwd = freshDir();
     const child = startCli(['serve'], { cwd });
     let stderr = '';
@@ -50,6 +74,11 @@ describe('dialback serve', () => {
       };
       expect(openapi.openapi).toBe('3.0.3');
       expect(Object.keys(openapi.paths)).toContain('/healthz');
+
+      // SIP answers on the default port, UDP.
+      const answer = await sipOptions(5060);
+      expect(answer).toMatch(/^SIP\/2\.0 200 OK\r\n/);
+      expect(answer).toMatch(/\r\nAllow: [^\r]*INVITE/);
     } finally {
       const exited = new Promise((resolve) => child.on('close', resolve));
       child.kill('SIGTERM');
