@@ -30,6 +30,7 @@ export class SipSession {
   private giveUpTimer: ReturnType<typeof setTimeout> | null = null;
   /** The CSeq of the INVITE whose 2xx we ACK (UAC), to ACK 2xx retransmits again. */
   inviteSeq: number | null = null;
+  private readonly endListeners: ((reason: SessionEndReason) => void)[] = [];
 
   constructor(
     readonly core: UserAgentCore,
@@ -41,6 +42,12 @@ export class SipSession {
 
   get callId(): string {
     return this.dialog.callId;
+  }
+
+  /** Engine-side bookkeeping (who is on the phone) that the application's handlers cannot replace. */
+  whenEnded(listener: (reason: SessionEndReason) => void): void {
+    if (this.ended && this.endReason) listener(this.endReason);
+    else this.endListeners.push(listener);
   }
 
   /** UAS: send the 2xx and keep sending it with T1 doubling to T2 until ACKed, 64*T1 at most. */
@@ -159,6 +166,7 @@ export class SipSession {
     this.stopAnswerRetransmission(false);
     this.dialog.terminate();
     this.core.forgetSession(this);
+    for (const listener of this.endListeners.splice(0)) listener(reason);
     this.handlers.onEnded?.(reason);
   }
 
