@@ -1,7 +1,10 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/db.js';
-import { SipDirectory } from '../store/sip-directory.js';
+import { SipDirectory, type DidRoute, type DirectoryExtension } from '../store/sip-directory.js';
+import { tryNormalizePhoneNumber } from '../domain/phone-number.js';
+import { readSettings } from '../store/settings.js';
+import { Dialer } from '../sip/ua/dialer.js';
 import { SipTransport } from '../sip/transport/transport.js';
 import { Authenticator } from '../sip/ua/authenticator.js';
 import { UserAgentCore } from '../sip/ua/core.js';
@@ -12,6 +15,14 @@ import { Registrar } from '../sip/ua/registrar.js';
 /** The realm of our digest challenges; phones show it when asking for a password. */
 export const SIP_REALM = 'dialback';
 
+/** Where an incoming call is going, once the engine has checked who may make it. */
+export type IncomingRoute =
+  | { kind: 'did'; did: DidRoute }
+  | { kind: 'extension'; caller: DirectoryExtension; destination: DirectoryExtension };
+
+/** The application's decision point for incoming calls (flows plug in here). */
+export type IncomingCallHandler = (call: IncomingCall, route: IncomingRoute) => void;
+
 /**
  * Dialback's SIP side: the engine on DIALBACK_SIP_HOST/PORT (UDP and TCP), the registrar
  * for extensions, and the routing of incoming calls to the application.
@@ -21,12 +32,22 @@ export class SipService {
   readonly authenticator: Authenticator;
   readonly registrar: Registrar;
   readonly ua: UserAgentCore;
+  readonly dialer: Dialer;
+  /** Set by the application; without it, routed calls are refused as unavailable (480). */
+  onIncomingCall: IncomingCallHandler | null = null;
   private readonly transport: SipTransport;
+  private readonly directory: SipDirectory;
   private purgeTimer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(config: Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress'>, store: Store, private readonly logger: Logger, version: string) {
+  constructor(
+    config: Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress'>,
+    private readonly store: Store,
+    private readonly logger: Logger,
+    version: string,
+  ) {
     const log = logger.child({ component: 'sip' });
     const directory = new SipDirectory(store.db);
+    this.directory = directory;
     this.transport = new SipTransport({
       host: config.sipHost,
       port: config.sipPort,
@@ -45,7 +66,13 @@ export class SipService {
         if (!transaction.answered) transaction.reply(500, 'Server Internal Error');
       });
     };
-    this.ua.handlers.onInvite = (call) => this.routeIncomingCall(call);
+    this.ua.handlers.onInvite = (call) => {
+      this.routeIncomingCall(call).catch((error: unknown) => {
+        log.error({ err: error }, 'routing an incoming call failed');
+        call.reject(500, 'Server Internal Error');
+      });
+    };
+    this.dialer = new Dialer(this.ua, this.location);
   }
 
   get port(): number {
@@ -65,10 +92,45 @@ export class SipService {
   }
 
   /**
-   * Incoming calls: the flows that answer DIDs and extension numbers come with the CallNow
-   * and callback-extension work; until a flow claims a call it is refused as unavailable.
+   * Calls in (RFC 3261 §16-style routing, done by us as the endpoint): a DID of ours is
+   * open to anyone (that is what carriers deliver); everything else must come from an
+   * extension that authenticates, and may only reach numbers of its own organization.
    */
-  private routeIncomingCall(call: IncomingCall): void {
-    call.reject(480, 'Temporarily Unavailable');
+  private async routeIncomingCall(call: IncomingCall): Promise<void> {
+    const dialled = call.dialled ?? '';
+    const settings = await readSettings(this.store.db);
+    const asNumber = tryNormalizePhoneNumber(dialled, settings.defaultCountry ?? 'US');
+    const did = asNumber.ok ? await this.directory.did(asNumber.e164) : null;
+    if (did) {
+      this.deliver(call, { kind: 'did', did });
+      return;
+    }
+    const username = await this.authenticator.authenticate(call.request, call.transaction, call.inbound.source);
+    if (username === null) return;
+    const caller = await this.directory.extensionOfUser(username);
+    if (!caller) {
+      call.reject(403, 'Forbidden');
+      return;
+    }
+    const destination = await this.directory.extensionInAccount(caller.accountId, dialled);
+    if (!destination) {
+      call.reject(404, 'Not Found');
+      return;
+    }
+    this.deliver(call, { kind: 'extension', caller, destination });
+  }
+
+  private deliver(call: IncomingCall, route: IncomingRoute): void {
+    if (route.kind === 'extension') {
+      // The calling extension is on the phone from now until its call ends.
+      const key = `in-${call.transaction.key}`;
+      this.dialer.activity.begin(route.caller.number, key);
+      call.onSettled((session) => {
+        if (session) session.whenEnded(() => this.dialer.activity.end(route.caller.number, key));
+        else this.dialer.activity.end(route.caller.number, key);
+      });
+    }
+    if (this.onIncomingCall) this.onIncomingCall(call, route);
+    else call.reject(480, 'Temporarily Unavailable');
   }
 }

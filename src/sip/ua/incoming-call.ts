@@ -17,6 +17,7 @@ export class IncomingCall {
   /** Set when the caller cancelled before we answered. */
   onCancel: (() => void) | null = null;
   private answered = false;
+  private settledListeners: ((session: SipSession | null) => void)[] = [];
 
   constructor(
     private readonly core: UserAgentCore,
@@ -25,6 +26,16 @@ export class IncomingCall {
     readonly inbound: Inbound,
   ) {
     this.localTag = core.newTag();
+    transaction.onTerminated(() => this.settled(null));
+  }
+
+  /** Once: with the session when answered, or null when rejected, cancelled or abandoned. */
+  onSettled(listener: (session: SipSession | null) => void): void {
+    this.settledListeners.push(listener);
+  }
+
+  private settled(session: SipSession | null): void {
+    for (const listener of this.settledListeners.splice(0)) listener(session);
   }
 
   get from(): NameAddress {
@@ -90,6 +101,7 @@ export class IncomingCall {
     });
     session.startAnswerRetransmission(response, this.transaction);
     this.core.forgetIncoming(this);
+    this.settled(session);
     return session;
   }
 
@@ -98,6 +110,7 @@ export class IncomingCall {
     this.answered = true;
     this.transaction.reply(status, reason, { toTag: this.localTag, headers });
     this.core.forgetIncoming(this);
+    this.settled(null);
   }
 
   /** 302 Moved Temporarily to other contacts. */
