@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { createResponse } from '../message/index.js';
+import { randomHex } from '../random.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Endpoint, Inbound } from '../transport/types.js';
 import { InviteClientTransaction, NonInviteClientTransaction } from './client.js';
@@ -26,7 +26,7 @@ export interface TransactionLayerOptions {
 
 /** A new branch parameter: the magic cookie and enough randomness to be unique (§8.1.1.7). */
 export function newBranch(): string {
-  return MAGIC_COOKIE + randomBytes(10).toString('hex');
+  return MAGIC_COOKIE + randomHex(10);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { createResponse } from '../message/index.js';
+import { randomHex } from '../random.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Inbound } from '../transport/types.js';
 import type { TransactionTimers } from './timers.js';
@@ -16,8 +16,7 @@ export abstract class ServerTransaction extends Transaction {
   protected lastResponse: SipResponse | null = null;
   events: ServerTransactionEvents = {};
   private settledHandler: (() => void) | null = null;
-  /** The To tag of this transaction's responses when the TU does not choose one. */
-  readonly localTag = randomBytes(6).toString('hex');
+  private tagOfResponses: string | null = null;
 
   protected constructor(
     key: string,
@@ -60,6 +59,12 @@ export abstract class ServerTransaction extends Transaction {
     const handler = this.settledHandler;
     this.settledHandler = null;
     handler?.();
+  }
+
+  /** The To tag of this transaction's responses when the TU does not choose one. */
+  get localTag(): string {
+    this.tagOfResponses ??= randomHex(6);
+    return this.tagOfResponses;
   }
 
   /** True once a final response was sent. */

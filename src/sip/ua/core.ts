@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { tag, toHeader } from '../message/index.js';
+import { randomHex } from '../random.js';
 import type { HeaderField, SipRequest, SipResponse, SipUri } from '../message/types.js';
 import { requestDialogKey, responseDialogKey, DialogRequestError, type Dialog } from '../dialog/dialog.js';
 import { TransactionLayer, newBranch } from '../transaction/layer.js';
@@ -109,11 +109,11 @@ export class UserAgentCore {
   }
 
   newTag(): string {
-    return randomBytes(6).toString('hex');
+    return randomHex(6);
   }
 
   newCallId(): string {
-    return `${randomBytes(12).toString('hex')}@${this.transport.advertisedHost}`;
+    return `${randomHex(12)}@${this.transport.advertisedHost}`;
   }
 
   /** Sends a request outside any transaction (the ACK of a 2xx, §13.2.2.4), with a fresh Via. */
