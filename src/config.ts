@@ -10,6 +10,8 @@ export interface Config {
   /** Put in Via/Contact/SDP when it differs from the bind address (NAT, 0.0.0.0). */
   sipPublicAddress: string | null;
   rtpPorts: { first: number; last: number };
+  /** Digest algorithms offered to phones, in order of preference. */
+  sipDigestAlgorithms: ('SHA-256' | 'MD5')[];
   /** Base of CallNow links, without a trailing slash. */
   publicUrl: string;
   logLevel: LogLevel;
@@ -88,6 +90,13 @@ export function loadConfig(env: Env = process.env): Config {
     rtpPorts = { first, last };
   }
 
+  const digestText = read('DIALBACK_SIP_DIGEST_ALGORITHMS', 'SHA-256,MD5');
+  const digestList = digestText.split(',').map((a) => a.trim().toUpperCase());
+  const sipDigestAlgorithms = digestList.filter((a): a is 'SHA-256' | 'MD5' => a === 'SHA-256' || a === 'MD5');
+  if (sipDigestAlgorithms.length !== digestList.length || sipDigestAlgorithms.length === 0 || new Set(digestList).size !== digestList.length) {
+    problems.push(`DIALBACK_SIP_DIGEST_ALGORITHMS: expected SHA-256 and/or MD5 in order of preference, e.g. "SHA-256,MD5", got "${digestText}"`);
+  }
+
   const defaultPublicUrl = `http://${httpHost === '0.0.0.0' || httpHost === '::' ? 'localhost' : httpHost}:${httpPort}`;
   const publicUrlText = read('DIALBACK_PUBLIC_URL', defaultPublicUrl);
   let publicUrl = defaultPublicUrl;
@@ -114,6 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     sipPort,
     sipPublicAddress,
     rtpPorts,
+    sipDigestAlgorithms,
     publicUrl,
     logLevel: logLevel ?? 'info',
   };

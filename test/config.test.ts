@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       sipPort: 5060,
       sipPublicAddress: null,
       rtpPorts: { first: 20000, last: 29999 },
+      sipDigestAlgorithms: ['SHA-256', 'MD5'],
       publicUrl: 'http://localhost:8080',
       logLevel: 'info',
     });
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
       DIALBACK_RTP_PORTS: '30000-30999',
       DIALBACK_PUBLIC_URL: 'https://call.example.com/',
       DIALBACK_LOG_LEVEL: 'debug',
+      DIALBACK_SIP_DIGEST_ALGORITHMS: 'md5, sha-256',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
@@ -38,6 +40,7 @@ describe('loadConfig', () => {
       rtpPorts: { first: 30000, last: 30999 },
       publicUrl: 'https://call.example.com',
       logLevel: 'debug',
+      sipDigestAlgorithms: ['MD5', 'SHA-256'],
     });
   });
 
@@ -53,6 +56,8 @@ describe('loadConfig', () => {
     ['DIALBACK_RTP_PORTS', '80-90', /DIALBACK_RTP_PORTS/],
     ['DIALBACK_PUBLIC_URL', 'ftp://x', /DIALBACK_PUBLIC_URL: expected an http/],
     ['DIALBACK_LOG_LEVEL', 'loud', /DIALBACK_LOG_LEVEL: expected one of fatal, error/],
+    ['DIALBACK_SIP_DIGEST_ALGORITHMS', 'SHA-512', /DIALBACK_SIP_DIGEST_ALGORITHMS: expected SHA-256 and\/or MD5/],
+    ['DIALBACK_SIP_DIGEST_ALGORITHMS', 'MD5,MD5', /DIALBACK_SIP_DIGEST_ALGORITHMS/],
   ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });

@@ -40,7 +40,7 @@ export class SipService {
   private purgeTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
-    config: Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress'>,
+    config: Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress' | 'sipDigestAlgorithms'>,
     private readonly store: Store,
     private readonly logger: Logger,
     version: string,
@@ -56,7 +56,7 @@ export class SipService {
       onMessage: (inbound) => this.ua.receive(inbound),
     });
     this.ua = new UserAgentCore(this.transport, { userAgent: `Dialback/${version}`, logger: log });
-    this.authenticator = new Authenticator(SIP_REALM, directory, log);
+    this.authenticator = new Authenticator(SIP_REALM, directory, log, Date.now, config.sipDigestAlgorithms);
     this.registrar = new Registrar(this.authenticator, this.location, {}, {
       onBindingsChanged: (aor, bindings) => log.info({ extension: aor, contacts: bindings.length }, 'registration changed'),
     });

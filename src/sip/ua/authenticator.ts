@@ -32,13 +32,22 @@ export class Authenticator {
   /** Failed authentications per source address (answers with a wrong password, unknown users). */
   readonly failuresBySource = new Map<string, number>();
 
+  /**
+   * Offered in this order (RFC 7616 §3.7: preference order) and the only ones accepted.
+   * SHA-256 first by default; clients that only read the first challenge (SIPp, some old
+   * phones) need MD5 first.
+   */
+  readonly algorithms: readonly ServerDigestAlgorithm[];
+
   constructor(
     private readonly realm: string,
     private readonly directory: CredentialDirectory,
     private readonly logger?: AuthenticatorLogger,
     clock: () => number = Date.now,
+    algorithms: readonly ServerDigestAlgorithm[] = ['SHA-256', 'MD5'],
   ) {
     this.nonces = new NonceManager(undefined, 300, clock);
+    this.algorithms = algorithms;
   }
 
   /**
@@ -59,6 +68,7 @@ export class Authenticator {
       method: request.method,
       nonces: this.nonces,
       realm: this.realm,
+      allowedAlgorithms: this.algorithms,
       ha1ForAlgorithm: (algorithm: ServerDigestAlgorithm) =>
         password === null ? null : computeHa1(algorithm, credentials.username, this.realm, password),
     });
@@ -87,7 +97,7 @@ export class Authenticator {
   }
 
   private challenge(transaction: ServerTransaction, proxy: boolean, stale: boolean): void {
-    const challenges = buildChallenges({ realm: this.realm, nonces: this.nonces, stale });
+    const challenges = buildChallenges({ realm: this.realm, nonces: this.nonces, stale, algorithms: this.algorithms });
     const name = proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
     transaction.reply(proxy ? 407 : 401, undefined, { headers: challenges.map((value) => ({ name, value })) });
   }
