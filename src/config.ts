@@ -90,7 +90,9 @@ export function loadConfig(env: Env = process.env): Config {
     rtpPorts = { first, last };
   }
 
-  const digestText = read('DIALBACK_SIP_DIGEST_ALGORITHMS', 'SHA-256,MD5');
+  // MD5 alone by default: deployed phones (baresip 1.0 among them) abort on any SHA-256
+  // challenge, and SIPp reads only the first. SHA-256 is there for phones that handle it.
+  const digestText = read('DIALBACK_SIP_DIGEST_ALGORITHMS', 'MD5');
   const digestList = digestText.split(',').map((a) => a.trim().toUpperCase());
   const sipDigestAlgorithms = digestList.filter((a): a is 'SHA-256' | 'MD5' => a === 'SHA-256' || a === 'MD5');
   if (sipDigestAlgorithms.length !== digestList.length || sipDigestAlgorithms.length === 0 || new Set(digestList).size !== digestList.length) {

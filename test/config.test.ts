@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       sipPort: 5060,
       sipPublicAddress: null,
       rtpPorts: { first: 20000, last: 29999 },
-      sipDigestAlgorithms: ['SHA-256', 'MD5'],
+      sipDigestAlgorithms: ['MD5'],
       publicUrl: 'http://localhost:8080',
       logLevel: 'info',
     });

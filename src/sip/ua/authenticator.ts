@@ -34,8 +34,8 @@ export class Authenticator {
 
   /**
    * Offered in this order (RFC 7616 §3.7: preference order) and the only ones accepted.
-   * SHA-256 first by default; clients that only read the first challenge (SIPp, some old
-   * phones) need MD5 first.
+   * The server configures MD5 alone by default (DIALBACK_SIP_DIGEST_ALGORITHMS): baresip
+   * 1.0 aborts on any SHA-256 challenge and SIPp reads only the first one.
    */
   readonly algorithms: readonly ServerDigestAlgorithm[];
 
