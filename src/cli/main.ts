@@ -16,6 +16,7 @@ Environment:
   DIALBACK_SIP_HOST/PORT       default 0.0.0.0 / 5060 (UDP and TCP)
   DIALBACK_SIP_PUBLIC_ADDRESS  the address put in Via/Contact/SDP when it differs from the bind address
   DIALBACK_RTP_PORTS           default 20000-29999
+  DIALBACK_SIP_DIGEST_ALGORITHMS  default MD5; e.g. SHA-256,MD5 (offered in that order)
   DIALBACK_PUBLIC_URL          the base of CallNow links
   DIALBACK_LOG_LEVEL           default info`;
 
@@ -29,7 +30,7 @@ function program(): Command {
 
   cli
     .command('serve')
-    .description('apply pending migrations, then serve HTTP (and, later, SIP) until stopped')
+    .description('apply pending migrations, then serve HTTP and SIP until stopped')
     .addHelpText('after', ENVIRONMENT_HELP)
     .action(serve);
 
