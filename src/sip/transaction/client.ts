@@ -5,6 +5,8 @@ import type { TransactionTimers } from './timers.js';
 import { Transaction, type ClientTransactionUser, type TransactionTransport } from './transaction.js';
 
 abstract class ClientTransaction extends Transaction {
+  protected retransmitInterval: number;
+
   protected constructor(
     key: string,
     request: SipRequest,
@@ -13,11 +15,40 @@ abstract class ClientTransaction extends Transaction {
     readonly target: Endpoint,
     protected readonly user: ClientTransactionUser,
     initial: 'calling' | 'trying',
+    /** Timer A and B for INVITE (§17.1.1.2), E and F for the rest (§17.1.2.2). */
+    private readonly timerNames: { retransmit: 'A' | 'E'; timeout: 'B' | 'F' },
   ) {
     super(key, request, transport, timers, target.protocol !== 'UDP', initial);
+    this.retransmitInterval = timers[timerNames.retransmit];
   }
 
   abstract receive(response: SipResponse): void;
+
+  /** True while the request still waits for a final response (retransmit and time out only then). */
+  protected abstract waitingForFinal(): boolean;
+
+  /** The interval after one retransmission. */
+  protected abstract nextInterval(): number;
+
+  /** Sends the request, retransmits it over UDP, and gives up after 64*T1 without an answer. */
+  start(): void {
+    this.sendRequest();
+    if (!this.reliable) this.scheduleRetransmit();
+    this.timers.start(this.timerNames.timeout, this.timerValues[this.timerNames.timeout], () => {
+      if (!this.waitingForFinal()) return;
+      this.terminate();
+      this.user.onTimeout();
+    });
+  }
+
+  private scheduleRetransmit(): void {
+    this.timers.start(this.timerNames.retransmit, this.retransmitInterval, () => {
+      if (!this.waitingForFinal()) return;
+      this.sendRequest();
+      this.retransmitInterval = this.nextInterval();
+      this.scheduleRetransmit();
+    });
+  }
 
   protected sendRequest(message: SipRequest = this.request): void {
     this.transport.send(message, this.target).catch((error: unknown) => this.transportFailed(error));
@@ -32,8 +63,6 @@ abstract class ClientTransaction extends Transaction {
 
 /** RFC 3261 §17.1.1 with RFC 6026 §7.2 (the Accepted state). */
 export class InviteClientTransaction extends ClientTransaction {
-  private retransmitInterval: number;
-
   constructor(
     key: string,
     request: SipRequest,
@@ -42,28 +71,16 @@ export class InviteClientTransaction extends ClientTransaction {
     target: Endpoint,
     user: ClientTransactionUser,
   ) {
-    super(key, request, transport, timers, target, user, 'calling');
-    this.retransmitInterval = timers.A;
+    super(key, request, transport, timers, target, user, 'calling', { retransmit: 'A', timeout: 'B' });
   }
 
-  start(): void {
-    this.sendRequest();
-    if (!this.reliable) this.scheduleRetransmit();
-    // Timer B: no answer at all within 64*T1 is a timeout.
-    this.timers.start('B', this.timerValues.B, () => {
-      if (this.state !== 'calling') return;
-      this.terminate();
-      this.user.onTimeout();
-    });
+  // Timer B runs only in Calling: once ringing, the TU decides how long to wait (and CANCELs).
+  protected waitingForFinal(): boolean {
+    return this.state === 'calling';
   }
 
-  private scheduleRetransmit(): void {
-    this.timers.start('A', this.retransmitInterval, () => {
-      if (this.state !== 'calling') return;
-      this.sendRequest();
-      this.retransmitInterval *= 2;
-      this.scheduleRetransmit();
-    });
+  protected nextInterval(): number {
+    return this.retransmitInterval * 2;
   }
 
   receive(response: SipResponse): void {
@@ -111,8 +128,6 @@ export class InviteClientTransaction extends ClientTransaction {
 
 /** RFC 3261 §17.1.2. */
 export class NonInviteClientTransaction extends ClientTransaction {
-  private retransmitInterval: number;
-
   constructor(
     key: string,
     request: SipRequest,
@@ -121,28 +136,16 @@ export class NonInviteClientTransaction extends ClientTransaction {
     target: Endpoint,
     user: ClientTransactionUser,
   ) {
-    super(key, request, transport, timers, target, user, 'trying');
-    this.retransmitInterval = timers.E;
+    super(key, request, transport, timers, target, user, 'trying', { retransmit: 'E', timeout: 'F' });
   }
 
-  start(): void {
-    this.sendRequest();
-    if (!this.reliable) this.scheduleRetransmit();
-    this.timers.start('F', this.timerValues.F, () => {
-      if (this.state !== 'trying' && this.state !== 'proceeding') return;
-      this.terminate();
-      this.user.onTimeout();
-    });
+  protected waitingForFinal(): boolean {
+    return this.state === 'trying' || this.state === 'proceeding';
   }
 
-  private scheduleRetransmit(): void {
-    this.timers.start('E', this.retransmitInterval, () => {
-      if (this.state !== 'trying' && this.state !== 'proceeding') return;
-      this.sendRequest();
-      // Trying doubles up to T2; Proceeding retransmits every T2 (§17.1.2.2).
-      this.retransmitInterval = this.state === 'proceeding' ? this.timerValues.T2 : Math.min(this.retransmitInterval * 2, this.timerValues.T2);
-      this.scheduleRetransmit();
-    });
+  // Trying doubles up to T2; Proceeding retransmits every T2 (§17.1.2.2).
+  protected nextInterval(): number {
+    return this.state === 'proceeding' ? this.timerValues.T2 : Math.min(this.retransmitInterval * 2, this.timerValues.T2);
   }
 
   receive(response: SipResponse): void {

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { onProcessExit } from './processes.js';
+import { isAlive, onProcessExit } from './processes.js';
 
 const LOCK_DIR = path.join(os.tmpdir(), 'dialback-test-ports');
 const RANGE_START = 20000;
@@ -25,14 +25,6 @@ const PROBE_HOSTS = ['127.0.0.1', '0.0.0.0'];
 const held = new Set<number>();
 let exitHookInstalled = false;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * A lock is stale when its owner is dead. An empty file is a lock being written right now

@@ -19,7 +19,8 @@ interface PidRecord {
 const live = new Map<number, { child: ChildProcess; name: string }>();
 let exitHookInstalled = false;
 
-function isAlive(pid: number): boolean {
+/** True when a process with this pid exists (ours to signal or not). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
