@@ -50,10 +50,6 @@ export class PhoneActivity {
   isOnThePhone(aor: string): boolean {
     return this.calls.has(aor);
   }
-
-  get activeExtensions(): string[] {
-    return [...this.calls.keys()];
-  }
 }
 
 /** §16.7 in spirit: when every fork failed, the most telling failure is the one to report. */

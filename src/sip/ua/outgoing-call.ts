@@ -1,4 +1,4 @@
-import { callId, cseq, formatNameAddress, formatUri, fromHeader, getHeader, getHeaders, tag, toHeader } from '../message/index.js';
+import { callId, cseq, formatNameAddress, formatUri, fromHeader, getHeaders, tag, toHeader } from '../message/index.js';
 import type { HeaderField, SipRequest, SipResponse, SipUri } from '../message/types.js';
 import { Dialog } from '../dialog/dialog.js';
 import type { ClientTransaction } from '../transaction/layer.js';
@@ -211,10 +211,6 @@ export class OutgoingCall {
     const linger = setTimeout(() => this.core.forgetOutgoing(this), 64 * this.core.timerBase.T1);
     linger.unref();
     this.settle({ answered: false, cause, status, reason });
-  }
-
-  header(name: string): string | undefined {
-    return getHeader(this.request, name);
   }
 }
 

@@ -1,4 +1,4 @@
-import { cseq, getHeader } from '../message/index.js';
+import { cseq } from '../message/index.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { ServerTransaction } from '../transaction/server.js';
 import type { Dialog } from '../dialog/dialog.js';
@@ -168,10 +168,5 @@ export class SipSession {
     this.core.forgetSession(this);
     for (const listener of this.endListeners.splice(0)) listener(reason);
     this.handlers.onEnded?.(reason);
-  }
-
-  /** The peer's User-Agent or Server header, for logs. */
-  static peerName(message: SipRequest | SipResponse): string | null {
-    return getHeader(message, 'User-Agent') ?? getHeader(message, 'Server') ?? null;
   }
 }
