@@ -152,8 +152,8 @@ describe('Dialback calls SIPp as the carrier (Dialback as UAC through a trunk)',
     expectAllSucceeded(await carrier.stop(2_000), 1);
   });
 
-  it('maps 486 to busy', async () => {
-    carrier = await startSipp({ scenario: 'uas-busy', timeoutMs: 20_000 });
+  it.each(transports)('maps 486 to busy (%s)', async (transport) => {
+    carrier = await startSipp({ scenario: 'uas-busy', transport, timeoutMs: 20_000 });
     expect(await dial(carrier)).toMatchObject({ answered: false, cause: 'busy', status: 486 });
   });
 
