@@ -5,6 +5,7 @@ import { SipDirectory, type DidRoute, type DirectoryExtension } from '../store/s
 import { tryNormalizePhoneNumber } from '../domain/phone-number.js';
 import { readSettings } from '../store/settings.js';
 import { Dialer } from '../sip/ua/dialer.js';
+import { TrunkRegistrations } from './trunk-registrations.js';
 import { SipTransport } from '../sip/transport/transport.js';
 import { Authenticator } from '../sip/ua/authenticator.js';
 import { UserAgentCore } from '../sip/ua/core.js';
@@ -33,6 +34,7 @@ export class SipService {
   readonly registrar: Registrar;
   readonly ua: UserAgentCore;
   readonly dialer: Dialer;
+  readonly trunkRegistrations: TrunkRegistrations;
   /** Set by the application; without it, routed calls are refused as unavailable (480). */
   onIncomingCall: IncomingCallHandler | null = null;
   private readonly transport: SipTransport;
@@ -73,6 +75,7 @@ export class SipService {
       });
     };
     this.dialer = new Dialer(this.ua, this.location);
+    this.trunkRegistrations = new TrunkRegistrations(this.ua, store.db, log);
   }
 
   get port(): number {
@@ -83,11 +86,13 @@ export class SipService {
     await this.transport.start();
     this.purgeTimer = setInterval(() => this.location.purge(), 60_000);
     this.purgeTimer.unref();
+    await this.trunkRegistrations.start();
     this.logger.info({ port: this.transport.port }, 'SIP listening on UDP and TCP');
   }
 
   async stop(): Promise<void> {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
+    this.trunkRegistrations.stop();
     await this.transport.stop();
   }
 

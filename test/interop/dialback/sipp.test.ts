@@ -12,7 +12,7 @@ import {
   type SippTransport,
 } from '../../helpers/peers/sipp.js';
 import type { SipSession } from '../../../src/sip/ua/session.js';
-import { ANSWER_SDP, startDialback, waitUntil, type DialbackUnderTest } from './harness.js';
+import { ANSWER_SDP, DEMO, startDialback, waitUntil, type DialbackUnderTest } from './harness.js';
 
 const peers = requirePeers('sipp');
 const transports: SippTransport[] = ['udp', 'tcp'];
@@ -206,3 +206,23 @@ describe('Dialback calls SIPp as the carrier (Dialback as UAC through a trunk)',
     expectAllSucceeded(await carrier.stop(2_000), 1);
   });
 });
+
+describe('Dialback registers to a carrier whose trunk asks for it', () => {
+  beforeAll(() => peers.assertAvailable());
+
+  it.each(transports)('REGISTER, answers the 401 with the trunk credentials, and stays registered (%s)', async (transport) => {
+    const registrar = await startSipp({ scenario: 'uas-register-challenge', transport, keys: { auth_user: 'acme', auth_pass: 'secret', realm: 'carrier.test' }, timeoutMs: 20_000 });
+    const yaml = DEMO.replace('port: 5090', `port: ${registrar.localPort}`)
+      .replace('transport: udp              # udp | tcp', `transport: ${transport}\n    register: true`);
+    const dialback = await startDialback(yaml);
+    try {
+      await waitUntil(() => dialback.service.trunkRegistrations.states.get('carrier')?.registered === true);
+      expect(dialback.service.trunkRegistrations.states.get('carrier')?.lastStatus).toBe(200);
+      expectAllSucceeded(await registrar.stop(1_000), 1);
+    } finally {
+      await registrar.stop(0);
+      await dialback.stop();
+    }
+  });
+});
+
