@@ -50,14 +50,25 @@ export class RtpSession {
   readonly stats: RtpReceiveStats;
   readonly ssrc: number;
   private readonly header = createRtpHeader();
-  private readonly sendBuffer = Buffer.alloc(RTP_HEADER_SIZE + 1500);
-  private readonly rtcpBuffer = Buffer.alloc(256);
+  /**
+   * dgram queues a send and reads the buffer later, so a buffer is reused only after its
+   * send completed. Sends on one socket complete in order: a FIFO of buffers in flight and
+   * a free list make that allocation-free in the steady state.
+   */
+  private readonly freeBuffers: Buffer[] = [];
+  private readonly inFlight: Buffer[] = [];
+  private readonly onSent = (): void => {
+    const done = this.inFlight.shift();
+    if (done && this.freeBuffers.length < 64) this.freeBuffers.push(done);
+  };
   private sequence: number;
   private timestamp: number;
   private octetsSent = 0;
   private target: { address: string; port: number };
   private rtcpTarget: { address: string; port: number };
   private latched = false;
+  /** The peer's SSRC, which our reception reports are about. */
+  private remoteSsrc = 0;
   private audioListeners: AudioListener[] = [];
   private dtmfListeners: ((event: DtmfDigitEvent) => void)[] = [];
   private readonly dtmf: DtmfReceiver;
@@ -147,7 +158,7 @@ export class RtpSession {
 
   private sendPacket(payloadType: number, payload: Uint8Array, timestamp: number, marker: boolean): void {
     if (this.closed) return;
-    const buf = this.sendBuffer;
+    const buf = this.freeBuffers.pop() ?? Buffer.allocUnsafe(RTP_HEADER_SIZE + 1500);
     // Fixed 12-byte header (no CSRC, no extension), written by hand on the hot path.
     buf[0] = 0x80;
     buf[1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
@@ -158,7 +169,8 @@ export class RtpSession {
     this.sequence = (this.sequence + 1) & 0xffff;
     this.counters.sent++;
     this.octetsSent += payload.length;
-    this.sockets.rtp.send(buf, 0, RTP_HEADER_SIZE + payload.length, this.target.port, this.target.address);
+    this.inFlight.push(buf);
+    this.sockets.rtp.send(buf, 0, RTP_HEADER_SIZE + payload.length, this.target.port, this.target.address, this.onSent);
   }
 
   private onPacket(packet: Buffer, from: RemoteInfo): void {
@@ -184,6 +196,7 @@ export class RtpSession {
       this.rtcpTarget = { address: from.address, port: from.port + 1 };
     }
     this.counters.received++;
+    this.remoteSsrc = header.ssrc;
     this.stats.update(header.sequenceNumber, header.timestamp, this.clock());
     const payload = packet.subarray(header.payloadOffset, header.payloadOffset + header.payloadLength);
     if (audio) {
@@ -195,20 +208,22 @@ export class RtpSession {
 
   private sendRtcp(): void {
     if (this.closed) return;
-    const block = this.counters.received > 0 ? this.stats.buildReportBlock(this.ssrc, this.clock()) : null;
+    // A few packets a minute: a fresh buffer each time is simpler than pooling.
+    const buffer = Buffer.alloc(256);
+    const block = this.counters.received > 0 ? this.stats.buildReportBlock(this.remoteSsrc, this.clock()) : null;
     let length: number;
     if (this.counters.sent > 0) {
       const ntp = unixMsToNtp(this.clock());
       length = writeRtcpSenderReport(
-        this.rtcpBuffer,
+        buffer,
         0,
         this.ssrc,
         { ntpSeconds: ntp.seconds, ntpFraction: ntp.fraction, rtpTimestamp: this.timestamp, packetCount: this.counters.sent, octetCount: this.octetsSent },
         block,
       );
     } else {
-      length = writeRtcpReceiverReport(this.rtcpBuffer, 0, this.ssrc, block);
+      length = writeRtcpReceiverReport(buffer, 0, this.ssrc, block);
     }
-    this.sockets.rtcp.send(this.rtcpBuffer, 0, length, this.rtcpTarget.port, this.rtcpTarget.address);
+    this.sockets.rtcp.send(buffer, 0, length, this.rtcpTarget.port, this.rtcpTarget.address);
   }
 }

@@ -4,6 +4,7 @@ import { pcmuToLinear } from '../../src/media/g711.js';
 import { encodeFor, parseWav, playAudio, type Sound } from '../../src/media/player.js';
 import { RtpPortPool } from '../../src/media/ports.js';
 import { RtpSession } from '../../src/media/rtp-session.js';
+import { RTCP_RR, RTCP_SR, parseRtcpReports, type RtcpReport } from '../../src/media/rtp-packet.js';
 
 const pool = new RtpPortPool({ first: 31100, last: 31199 }, '127.0.0.1');
 const sessions: RtpSession[] = [];
@@ -53,6 +54,17 @@ describe('RTP sessions and playback', () => {
     expect(a.counters.sent).toBe(100);
   });
 
+  it('keeps every packet of a burst intact (buffers are reused only after their send completed)', async () => {
+    const [a, b] = await pair();
+    const sequences: number[] = [];
+    b.onAudio((_payload, header) => sequences.push(header.sequenceNumber));
+    for (let i = 0; i < 50; i++) a.sendAudio(new Uint8Array(160).fill(i));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sequences).toHaveLength(50);
+    expect(new Set(sequences).size).toBe(50);
+    expect(b.stats.cumulativeLost).toBe(0);
+  });
+
   it('stops playing when the signal aborts (barge-in)', async () => {
     const [a] = await pair();
     const abort = new AbortController();
@@ -97,6 +109,26 @@ describe('RTP sessions and playback', () => {
     intruder.close();
     expect(ours.counters.foreign).toBe(2);
     expect(ours.sendingTo.port).toBe(y.port);
+  });
+
+  it('reports with RTCP: a sender report from the side that sends, a receiver report about it from the other', async () => {
+    const [x, y] = [await pool.allocate(), await pool.allocate()];
+    const codec = { name: 'PCMU' as const, payloadType: 0 };
+    const a = new RtpSession(x, { codec, telephoneEvent: null, remote: { address: '127.0.0.1', port: y.port, rtcpPort: y.port + 1 }, rtcpIntervalMs: 100 });
+    const b = new RtpSession(y, { codec, telephoneEvent: null, remote: { address: '127.0.0.1', port: x.port, rtcpPort: x.port + 1 }, rtcpIntervalMs: 100 });
+    sessions.push(a, b);
+    const atB: RtcpReport[] = [];
+    const atA: RtcpReport[] = [];
+    y.rtcp.on('message', (packet) => atB.push(...(parseRtcpReports(packet, packet.length) ?? [])));
+    x.rtcp.on('message', (packet) => atA.push(...(parseRtcpReports(packet, packet.length) ?? [])));
+    for (let i = 0; i < 10; i++) a.sendAudio(new Uint8Array(160).fill(0xff));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const sr = atB.find((r) => r.packetType === RTCP_SR);
+    expect(sr?.ssrc).toBe(a.ssrc);
+    expect(sr?.sender?.packetCount).toBe(10);
+    const rr = atA.find((r) => r.packetType === RTCP_RR);
+    expect(rr?.blocks[0]?.ssrc).toBe(a.ssrc);
+    expect(rr?.blocks[0]?.cumulativeLost).toBe(0);
   });
 
   it('reads WAV files in the supported formats and refuses others clearly', () => {
