@@ -1,6 +1,10 @@
 // Dialback's media against baresip: a prompt played by Dialback is really heard, digits
 // pressed on the phone are really collected, the phone's audio really arrives.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MediaBridge } from '../../../src/media/bridge.js';
 import { collectDigits } from '../../../src/media/dtmf.js';
 import { pcmuToLinear } from '../../../src/media/g711.js';
 import { encodeFor, loadWav, playAudio } from '../../../src/media/player.js';
@@ -8,7 +12,9 @@ import { RtpPortPool } from '../../../src/media/ports.js';
 import { RtpSession } from '../../../src/media/rtp-session.js';
 import { createOffer, formatSdp, parseSdp, readAnswer } from '../../../src/media/sdp.js';
 import { promptPath } from '../../../src/media/speech.js';
-import { wavStats } from '../../helpers/peers/audio.js';
+import { makeToneWav, wavStats } from '../../helpers/peers/audio.js';
+import { parseUri } from '../../../src/sip/message/index.js';
+import type { CallOutcome } from '../../../src/sip/ua/outgoing-call.js';
 import { requirePeers } from '../../helpers/peers/availability.js';
 import { startBaresip, type BaresipPeer } from '../../helpers/peers/baresip.js';
 import { startDialback, type DialbackUnderTest } from './harness.js';
@@ -75,4 +81,44 @@ describe('media with baresip', () => {
     expect(loudFrames).toBeGreaterThan(20);
     expect(session.counters.foreign).toBe(0);
   });
+
+  it('bridges two phones: each hears the other (different tones both ways)', async () => {
+    const toneDir = mkdtempSync(join(tmpdir(), 'dialback-tones-'));
+    const highTone = await makeToneWav(join(toneDir, 'high.wav'), { frequencyHz: 1000, seconds: 30 });
+    desk = await startBaresip({ name: 'desk', answerMode: 'auto', accountParams: 'audio_codecs=PCMU' });
+    const mobile = await startBaresip({ name: 'mobile', answerMode: 'auto', audioSource: highTone, accountParams: 'audio_codecs=PCMA' });
+    try {
+      expect((await desk.addAccount(`<sip:001002@${dialback.address}>;auth_pass=a-long-secret;regint=60;answermode=auto;audio_codecs=PCMU`))?.type).toBe('REGISTER_OK');
+      const leg = async (dial: (sdp: Buffer) => Promise<CallOutcome>) => {
+        const sockets = await pool.allocate();
+        const offer = createOffer({ address: '127.0.0.1', port: sockets.port, sessionId: sockets.port, version: 1 });
+        const outcome = await dial(Buffer.from(formatSdp(offer)));
+        if (!outcome.answered) throw new Error(`not answered: ${outcome.cause}`);
+        const negotiated = readAnswer(offer, parseSdp(outcome.session.remoteSdp.toString()));
+        if ('error' in negotiated) throw new Error(negotiated.message);
+        return { call: outcome.session, media: new RtpSession(sockets, { codec: negotiated.codec, telephoneEvent: negotiated.telephoneEvent, remote: negotiated.remote }) };
+      };
+      const a = await leg((sdp) => dialback.service.dialer.callExtension('001002', { name: null, number: '+61412345678' }, { sdp, ringTimeoutMs: 5_000 }));
+      const b = await leg((sdp) => dialback.service.ua.invite({ requestUri: parseUri(mobile.uri), from: { uri: parseUri('sip:+61290371234@127.0.0.1') }, sdp }).outcome);
+      expect([a.media.options.codec.name, b.media.options.codec.name]).toEqual(['PCMU', 'PCMA']);
+      const bridge = new MediaBridge(a.media, b.media);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      bridge.stop();
+      await Promise.all([a.call.bye(), b.call.bye()]);
+      a.media.close();
+      b.media.close();
+      await Promise.all([desk.waitForEvent('CALL_CLOSED', { timeoutMs: 5_000 }), mobile.waitForEvent('CALL_CLOSED', { timeoutMs: 5_000 })]);
+      const deskHeard = await wavStats(await desk.waitForRecording('dec'));
+      const mobileHeard = await wavStats(await mobile.waitForRecording('dec'));
+      // The desk heard the mobile's 1 kHz tone; the mobile heard the desk's 440 Hz tone.
+      expect(deskHeard.rmsAmplitude).toBeGreaterThan(0.05);
+      expect(mobileHeard.rmsAmplitude).toBeGreaterThan(0.05);
+      expect(Math.abs(deskHeard.roughFrequencyHz - 1000)).toBeLessThan(150);
+      expect(Math.abs(mobileHeard.roughFrequencyHz - 440)).toBeLessThan(100);
+    } finally {
+      await mobile.stop();
+      rmSync(toneDir, { recursive: true, force: true });
+    }
+  });
 });
+
