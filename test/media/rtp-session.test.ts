@@ -131,6 +131,38 @@ describe('RTP sessions and playback', () => {
     expect(rr?.blocks[0]?.cumulativeLost).toBe(0);
   });
 
+  it('a flood of junk on one call\'s port does not disturb another call', async () => {
+    const [victim] = await pair();
+    const [a, b] = await pair();
+    const heard: number[] = [];
+    b.onAudio((_payload, header) => heard.push(header.sequenceNumber));
+    const flooder = createSocket('udp4');
+    await new Promise<void>((resolve) => flooder.bind(0, '127.0.0.1', resolve));
+    const junk = Buffer.alloc(200, 0xab);
+    let flooding = true;
+    let floodPackets = 0;
+    const flood = async () => {
+      while (flooding) {
+        for (let i = 0; i < 200; i++) flooder.send(junk, victim.localPort, '127.0.0.1');
+        floodPackets += 200;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const flooded = flood();
+    for (let i = 0; i < 25; i++) {
+      a.sendAudio(new Uint8Array(160).fill(0xff));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    flooding = false;
+    await flooded;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    flooder.close();
+    expect(floodPackets).toBeGreaterThan(5_000);
+    expect(heard).toHaveLength(25);
+    expect(victim.counters.received).toBe(0);
+    expect(victim.counters.dropped + victim.counters.foreign).toBeGreaterThan(0);
+  });
+
   it('reads WAV files in the supported formats and refuses others clearly', () => {
     const wav = (code: number, bits: number, rate = 8000, channels = 1) => {
       const header = Buffer.alloc(44);
