@@ -70,12 +70,21 @@ export class RtpPortPool {
   }
 }
 
+const RECEIVE_BUFFER_BYTES = 1 << 20;
+
 function bind(port: number, host: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
     socket.once('error', reject);
     socket.bind(port, host, () => {
       socket.removeListener('error', reject);
+      // A bigger receive buffer rides out event-loop pauses without dropping packets
+      // (the kernel caps it at net.core.rmem_max).
+      try {
+        socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+      } catch {
+        // Keep the system default.
+      }
       resolve(socket);
     });
   });
