@@ -119,77 +119,32 @@ export function linearToPcma(sample: number): number {
   return PCMA_ENCODE[sample & 0xffff]!;
 }
 
+/**
+ * Every buffer conversion is one table lookup per sample; `mask` turns a signed 16-bit
+ * sample into its table index (two's complement), and is 0xff for byte codes.
+ */
+function convert<S extends Uint8Array | Int16Array, D extends Uint8Array | Int16Array>(
+  table: ArrayLike<number>,
+  mask: number,
+): (src: S, srcOffset: number, length: number, dst: D, dstOffset: number) => number {
+  return (src, srcOffset, length, dst, dstOffset) => {
+    for (let i = 0; i < length; i++) dst[dstOffset + i] = table[src[srcOffset + i]! & mask]!;
+    return length;
+  };
+}
+
 /** Decode `length` μ-law bytes into `dst` starting at `dstOffset`; returns samples written. */
-export function decodePcmu(
-  src: Uint8Array,
-  srcOffset: number,
-  length: number,
-  dst: Int16Array,
-  dstOffset: number,
-): number {
-  for (let i = 0; i < length; i++) dst[dstOffset + i] = PCMU_DECODE[src[srcOffset + i]!]!;
-  return length;
-}
-
+export const decodePcmu = convert<Uint8Array, Int16Array>(PCMU_DECODE, 0xff);
 /** Decode `length` A-law bytes into `dst`; returns samples written. */
-export function decodePcma(
-  src: Uint8Array,
-  srcOffset: number,
-  length: number,
-  dst: Int16Array,
-  dstOffset: number,
-): number {
-  for (let i = 0; i < length; i++) dst[dstOffset + i] = PCMA_DECODE[src[srcOffset + i]!]!;
-  return length;
-}
-
+export const decodePcma = convert<Uint8Array, Int16Array>(PCMA_DECODE, 0xff);
 /** Encode `length` samples from `src` as μ-law into `dst`; returns bytes written. */
-export function encodePcmu(
-  src: Int16Array,
-  srcOffset: number,
-  length: number,
-  dst: Uint8Array,
-  dstOffset: number,
-): number {
-  for (let i = 0; i < length; i++) dst[dstOffset + i] = PCMU_ENCODE[src[srcOffset + i]! & 0xffff]!;
-  return length;
-}
-
+export const encodePcmu = convert<Int16Array, Uint8Array>(PCMU_ENCODE, 0xffff);
 /** Encode `length` samples from `src` as A-law into `dst`; returns bytes written. */
-export function encodePcma(
-  src: Int16Array,
-  srcOffset: number,
-  length: number,
-  dst: Uint8Array,
-  dstOffset: number,
-): number {
-  for (let i = 0; i < length; i++) dst[dstOffset + i] = PCMA_ENCODE[src[srcOffset + i]! & 0xffff]!;
-  return length;
-}
-
+export const encodePcma = convert<Int16Array, Uint8Array>(PCMA_ENCODE, 0xffff);
 /** μ-law bytes → A-law bytes; `dst` may be `src` (in place). Returns bytes written. */
-export function transcodePcmuToPcma(
-  src: Uint8Array,
-  srcOffset: number,
-  length: number,
-  dst: Uint8Array,
-  dstOffset: number,
-): number {
-  for (let i = 0; i < length; i++) dst[dstOffset + i] = PCMU_TO_PCMA[src[srcOffset + i]!]!;
-  return length;
-}
-
+export const transcodePcmuToPcma = convert<Uint8Array, Uint8Array>(PCMU_TO_PCMA, 0xff);
 /** A-law bytes → μ-law bytes; `dst` may be `src` (in place). Returns bytes written. */
-export function transcodePcmaToPcmu(
-  src: Uint8Array,
-  srcOffset: number,
-  length: number,
-  dst: Uint8Array,
-  dstOffset: number,
-): number {
-  for (let i = 0; i < length; i++) dst[dstOffset + i] = PCMA_TO_PCMU[src[srcOffset + i]!]!;
-  return length;
-}
+export const transcodePcmaToPcmu = convert<Uint8Array, Uint8Array>(PCMA_TO_PCMU, 0xff);
 
 /** The code words for digital silence (linear 0), for comfort fill and jitter-buffer gaps. */
 export const PCMU_SILENCE = 0xff;
