@@ -1,140 +1,140 @@
 /**
  * Media relay benchmark: `npm run bench:media` (a script that prints figures, not a test).
  *
- * For N calls, Dialback holds two RTP sessions per call and bridges them (the relay of a
- * connected callback call). A child process plays both phones of every call: each phone
- * sends 20 ms G.711 packets and receives what the other phone sent, through Dialback.
- * For each load step the phones report packets lost (of those sent into the relay) and
- * the interarrival jitter the relay added (RFC 3550 estimator, in ms).
+ * For N calls, Dialback holds two RTP sessions per call and bridges them (`MediaBridge`,
+ * the relay of a connected call), in this process. The phones of every call are a small C
+ * program (bench/rtp-phones.c, compiled with the system's cc on first use) so that making
+ * the load costs little CPU: each phone sends 50 G.711 packets per second and receives the
+ * other phone's packets through Dialback. For each load step it reports packets lost (of
+ * those sent into the relay), the interarrival jitter the relay added (RFC 3550 estimator,
+ * in ms, mean and worst stream) and the relay's CPU use. A last step repeats the largest
+ * A last step runs BENCH_FLOOD_CALLS calls while a flood of junk from a stranger hits one
+ * call's port, which must not disturb the other calls.
  *
  * Options (environment): BENCH_CALLS="100,250,500,750,1000" BENCH_STEP_SECONDS=5
+ * BENCH_FLOOD_CALLS=500 BENCH_FLOOD_PPS=20000 (0: no flood step) BENCH_VERBOSE=1 (CPU split)
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { fork } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MediaBridge } from '../src/media/bridge.js';
 import { RtpPortPool } from '../src/media/ports.js';
 import { RtpSession } from '../src/media/rtp-session.js';
 
-interface StepRequest {
-  legs: { ours: number; theirs: number }[][];
-  seconds: number;
-}
-
-interface StepReport {
+interface PhonesReport {
   sent: number;
   received: number;
+  /** What the phones of the first call (the flooded one, in the flood step) received. */
+  firstCallReceived: number;
+  sentPerPhone: number;
   jitterMs: number;
+  jitterMaxMs: number;
+  stray: number;
+  floodSent: number;
 }
 
-const PACKET = 172;
+/** Builds the C phones once per source change. */
+function phonesBinary(): string {
+  const source = fileURLToPath(new URL('./rtp-phones.c', import.meta.url));
+  const dir = join(tmpdir(), 'dialback-bench');
+  mkdirSync(dir, { recursive: true });
+  const binary = join(dir, `rtp-phones-${statSync(source).mtimeMs.toFixed(0)}`);
+  if (!existsSync(binary)) execFileSync('cc', ['-O2', '-o', binary, source], { stdio: 'inherit' });
+  return binary;
+}
 
-function phones(): void {
-  process.on('message', (request: StepRequest) => {
-    void runPhones(request).then((report) => process.send?.(report));
+function runPhones(binary: string, ports: number[], seconds: number, flood: { port: number; pps: number } | null): Promise<PhonesReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`rtp-phones exited with ${String(code)}`));
+      else resolve(JSON.parse(out) as PhonesReport);
+    });
+    child.stdin.end(`${seconds} ${PHONES_PORT} ${flood?.port ?? 0} ${flood?.pps ?? 0}\n${ports.join('\n')}\n`);
   });
 }
 
-/** Both phones of every call: send 50 packets/s each, measure what comes back through the relay. */
-async function runPhones({ legs, seconds }: StepRequest): Promise<StepReport> {
-  const sockets: { socket: Socket; target: number; seq: number; ts: number; lastTransit: number | null; jitter: number }[] = [];
-  let received = 0;
-  for (const call of legs) {
-    for (const leg of call) {
-      const socket = createSocket('udp4');
-      await new Promise<void>((resolve) => socket.bind(leg.theirs, '127.0.0.1', resolve));
-      const state = { socket, target: leg.ours, seq: 0, ts: 0, lastTransit: null as number | null, jitter: 0 };
-      socket.on('message', (packet) => {
-        received++;
-        // RFC 3550 A.8 on our send time stamped in the payload: D = arrival difference - send difference.
-        const sentAt = packet.readDoubleBE(12);
-        const transit = performance.now() - sentAt;
-        if (state.lastTransit !== null) state.jitter += (Math.abs(transit - state.lastTransit) - state.jitter) / 16;
-        state.lastTransit = transit;
-      });
-      sockets.push(state);
-    }
+/** Where the phones' one socket listens: what each Dialback session is told in SDP. */
+const PHONES_PORT = 41000;
+
+interface Step {
+  calls: number;
+  report: PhonesReport;
+  cpuPercent: number;
+  floodDropped: number;
+}
+
+async function runStep(binary: string, pool: RtpPortPool, calls: number, seconds: number, floodPps: number): Promise<Step> {
+  const sessions: RtpSession[] = [];
+  const bridges: MediaBridge[] = [];
+  const ports: number[] = [];
+  const codec = { name: 'PCMU' as const, payloadType: 0 };
+  for (let i = 0; i < calls; i++) {
+    const [a, b] = [await pool.allocate(), await pool.allocate()];
+    const remote = { address: '127.0.0.1', port: PHONES_PORT, rtcpPort: PHONES_PORT + 1 };
+    const sa = new RtpSession(a, { codec, telephoneEvent: 101, remote });
+    const sb = new RtpSession(b, { codec, telephoneEvent: 101, remote });
+    sessions.push(sa, sb);
+    bridges.push(new MediaBridge(sa, sb));
+    ports.push(a.port, b.port);
   }
-  let sent = 0;
-  const start = performance.now();
-  const packet = Buffer.alloc(PACKET);
-  await new Promise<void>((resolve) => {
-    let tick = 0;
-    const total = seconds * 50;
-    const timer = setInterval(() => {
-      // Each tick sends the packets due by now, so a late tick catches up instead of drifting.
-      const due = Math.min(total, Math.floor((performance.now() - start) / 20) + 1);
-      for (; tick < due; tick++) {
-        for (const state of sockets) {
-          packet[0] = 0x80;
-          packet[1] = 0;
-          packet.writeUInt16BE(state.seq++ & 0xffff, 2);
-          packet.writeUInt32BE((state.ts += 160) >>> 0, 4);
-          packet.writeUInt32BE(0x1234, 8);
-          packet.writeDoubleBE(performance.now(), 12);
-          state.socket.send(Buffer.from(packet), state.target, '127.0.0.1');
-          sent++;
-        }
-      }
-      if (tick >= total) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 5);
-  });
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const jitterMs = sockets.reduce((sum, s) => sum + s.jitter, 0) / Math.max(1, sockets.length);
-  for (const state of sockets) state.socket.close();
-  return { sent, received, jitterMs };
+  const flooded = floodPps > 0 ? sessions[0] : undefined;
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  const report = await runPhones(binary, ports, seconds, flooded ? { port: flooded.localPort, pps: floodPps } : null);
+  const cpu = process.cpuUsage(cpuBefore);
+  const wall = performance.now() - wallBefore;
+  const cpuPercent = ((cpu.user + cpu.system) / 1000 / wall) * 100;
+  if (process.env.BENCH_VERBOSE) console.log(`# user ${(cpu.user / 10 / wall).toFixed(0)} %, system ${(cpu.system / 10 / wall).toFixed(0)} %`);
+  const floodDropped = flooded ? flooded.counters.dropped + flooded.counters.foreign : 0;
+  for (const bridge of bridges) bridge.stop();
+  for (const session of sessions) session.close();
+  return { calls, report, cpuPercent, floodDropped };
+}
+
+function row(step: Step, seconds: number, label = ''): string {
+  const { report } = step;
+  const lost = report.sent - report.received;
+  const cells = [
+    `${step.calls}${label}`.padEnd(13),
+    String(step.calls * 2).padEnd(8),
+    String(Math.round(report.sent / seconds)).padEnd(10),
+    String(lost).padEnd(8),
+    ((100 * lost) / Math.max(1, report.sent)).toFixed(3).padEnd(8),
+    report.jitterMs.toFixed(2).padEnd(12),
+    report.jitterMaxMs.toFixed(2).padEnd(12),
+    `${step.cpuPercent.toFixed(0)} %`,
+  ];
+  return cells.join(' ');
 }
 
 async function main(): Promise<void> {
   const steps = (process.env.BENCH_CALLS ?? '100,250,500,750,1000').split(',').map(Number);
   const seconds = Number(process.env.BENCH_STEP_SECONDS ?? 5);
-  // The phones run in their own process (the other core), loading this file with tsx.
-  const child = fork(fileURLToPath(import.meta.url), ['--phones'], { execArgv: ['--import', 'tsx'] });
-  const ask = (request: StepRequest) =>
-    new Promise<StepReport>((resolve) => {
-      child.once('message', (report) => resolve(report as StepReport));
-      child.send(request);
-    });
-  const ours = new RtpPortPool({ first: 32000, last: 39999 }, '127.0.0.1');
-  console.log(`# media relay benchmark, node ${process.version}: phones in a child process, Dialback relay in this one`);
-  console.log('calls  streams  packets/s  lost      loss %   jitter (ms)');
-  let phonePort = 42000;
-  for (const calls of steps) {
-    const legs: { ours: number; theirs: number }[][] = [];
-    const sessions: RtpSession[] = [];
-    const bridges: MediaBridge[] = [];
-    for (let i = 0; i < calls; i++) {
-      const [a, b] = [await ours.allocate(), await ours.allocate()];
-      const [pa, pb] = [phonePort, phonePort + 2];
-      phonePort += 4;
-      const codec = { name: 'PCMU' as const, payloadType: 0 };
-      const sa = new RtpSession(a, { codec, telephoneEvent: null, remote: { address: '127.0.0.1', port: pa, rtcpPort: pa + 1 } });
-      const sb = new RtpSession(b, { codec, telephoneEvent: null, remote: { address: '127.0.0.1', port: pb, rtcpPort: pb + 1 } });
-      sessions.push(sa, sb);
-      bridges.push(new MediaBridge(sa, sb));
-      legs.push([
-        { ours: a.port, theirs: pa },
-        { ours: b.port, theirs: pb },
-      ]);
-    }
-    const report = await ask({ legs, seconds });
-    const lost = report.sent - report.received;
+  const floodPps = Number(process.env.BENCH_FLOOD_PPS ?? 20_000);
+  const binary = phonesBinary();
+  const pool = new RtpPortPool({ first: 32000, last: 39999 }, '127.0.0.1');
+  console.log(`# media relay benchmark, node ${process.version}: Dialback relay in this process, phones in C (bench/rtp-phones.c)`);
+  console.log('calls         streams  packets/s  lost     loss %   jitter (ms)  worst (ms)   relay CPU');
+  for (const calls of steps) console.log(row(await runStep(binary, pool, calls, seconds, 0), seconds));
+  if (floodPps > 0) {
+    const calls = Number(process.env.BENCH_FLOOD_CALLS ?? 500);
+    const step = await runStep(binary, pool, calls, seconds, floodPps);
+    console.log(row(step, seconds, ' + flood'));
+    const { report } = step;
+    const othersSent = report.sent - 2 * report.sentPerPhone;
+    const othersLost = othersSent - (report.received - report.firstCallReceived);
     console.log(
-      `${String(calls).padEnd(6)} ${String(calls * 2).padEnd(8)} ${String(Math.round(report.sent / seconds)).padEnd(10)} ${String(lost).padEnd(9)} ${((100 * lost) / Math.max(1, report.sent)).toFixed(3).padEnd(8)} ${report.jitterMs.toFixed(2)}`,
+      `# flood: ${report.floodSent} junk packets (${floodPps}/s) from a stranger at one call's port; ${step.floodDropped} reached the session (the kernel dropped the rest);` +
+        ` the flooded call received ${report.firstCallReceived} of ${2 * report.sentPerPhone}; the other ${calls - 1} calls lost ${othersLost} of ${othersSent}`,
     );
-    for (const bridge of bridges) bridge.stop();
-    for (const session of sessions) session.close();
-    if (phonePort > 60000) phonePort = 42000;
   }
-  child.kill();
 }
 
-if (process.argv.includes('--phones')) {
-  phones();
-} else {
-  await main();
-  process.exit(0);
-}
+await main();
+process.exit(0);

@@ -1,4 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 
 /** An RTP socket and its RTCP companion on the next port (RFC 3550 §11: RTP even, RTCP odd). */
 export interface RtpSocketPair {
@@ -74,10 +76,13 @@ const RECEIVE_BUFFER_BYTES = 1 << 20;
 
 function bind(port: number, host: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup });
     socket.once('error', reject);
     socket.bind(port, host, () => {
       socket.removeListener('error', reject);
+      // A connected socket reports ICMP "port unreachable" as an error event; a peer that
+      // went away is the call layer's business (RTP timeout, BYE), never a crash.
+      socket.on('error', () => undefined);
       // A bigger receive buffer rides out event-loop pauses without dropping packets
       // (the kernel caps it at net.core.rmem_max).
       try {
@@ -88,4 +93,20 @@ function bind(port: number, host: string): Promise<Socket> {
       resolve(socket);
     });
   });
+}
+
+/**
+ * dgram resolves every destination through `lookup`, by default dns.lookup, which answers
+ * on the next tick even for an IP literal: a closure and a tick per packet sent. RTP
+ * peers are IP literals from SDP, so answer those at once; `connect` then completes
+ * synchronously too, which RtpSession relies on when it latches.
+ */
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string, family: number) => void;
+function literalLookup(hostname: string, options: LookupOneOptions, callback: LookupCallback): void {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  dnsLookup(hostname, options, callback);
 }

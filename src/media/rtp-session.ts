@@ -30,7 +30,7 @@ export interface RtpSessionCounters {
   sent: number;
   /** Malformed packets, unknown payload types. */
   dropped: number;
-  /** Packets from a source other than the one the session latched to. */
+  /** Packets from a source other than the one the session latched to (once latched, the kernel drops most of them first). */
   foreign: number;
 }
 
@@ -42,31 +42,22 @@ export type AudioListener = (payload: Uint8Array, header: RtpHeader) => void;
  * events, reports with RTCP. Symmetric RTP: we send to where the peer's packets really
  * come from, since a phone behind NAT signals a private address. The session latches to
  * the source of the first valid packet in a negotiated payload type (as Asterisk's strict
- * RTP learns it) and then drops packets from any other source. The receive path
- * allocates nothing per packet.
+ * RTP learns it) and connects its socket there, so the kernel drops packets from any other
+ * source. The receive path allocates nothing of ours per packet.
  */
 export class RtpSession {
   readonly counters: RtpSessionCounters = { received: 0, sent: 0, dropped: 0, foreign: 0 };
   readonly stats: RtpReceiveStats;
   readonly ssrc: number;
   private readonly header = createRtpHeader();
-  /**
-   * dgram queues a send and reads the buffer later, so a buffer is reused only after its
-   * send completed. Sends on one socket complete in order: a FIFO of buffers in flight and
-   * a free list make that allocation-free in the steady state.
-   */
-  private readonly freeBuffers: Buffer[] = [];
-  private readonly inFlight: Buffer[] = [];
-  private readonly onSent = (): void => {
-    const done = this.inFlight.shift();
-    if (done && this.freeBuffers.length < 64) this.freeBuffers.push(done);
-  };
   private sequence: number;
   private timestamp: number;
   private octetsSent = 0;
   private target: { address: string; port: number };
   private rtcpTarget: { address: string; port: number };
   private latched = false;
+  /** Connected to the latched source: the kernel then drops foreign packets and sends need no address. */
+  private connected = false;
   /** The peer's SSRC, which our reception reports are about. */
   private remoteSsrc = 0;
   private audioListeners: AudioListener[] = [];
@@ -158,7 +149,10 @@ export class RtpSession {
 
   private sendPacket(payloadType: number, payload: Uint8Array, timestamp: number, marker: boolean): void {
     if (this.closed) return;
-    const buf = this.freeBuffers.pop() ?? Buffer.allocUnsafe(RTP_HEADER_SIZE + 1500);
+    // A fresh exact-size buffer from Node's pool: dgram may still hold it after send()
+    // returns (a full socket buffer queues the send), and sending without a completion
+    // callback saves a tick per packet; measured cheaper than recycling buffers.
+    const buf = Buffer.allocUnsafe(RTP_HEADER_SIZE + payload.length);
     // Fixed 12-byte header (no CSRC, no extension), written by hand on the hot path.
     buf[0] = 0x80;
     buf[1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
@@ -169,8 +163,8 @@ export class RtpSession {
     this.sequence = (this.sequence + 1) & 0xffff;
     this.counters.sent++;
     this.octetsSent += payload.length;
-    this.inFlight.push(buf);
-    this.sockets.rtp.send(buf, 0, RTP_HEADER_SIZE + payload.length, this.target.port, this.target.address, this.onSent);
+    if (this.connected) this.sockets.rtp.send(buf);
+    else this.sockets.rtp.send(buf, this.target.port, this.target.address);
   }
 
   private onPacket(packet: Buffer, from: RemoteInfo): void {
@@ -190,11 +184,7 @@ export class RtpSession {
       this.counters.dropped++;
       return;
     }
-    if (!this.latched) {
-      this.latched = true;
-      this.target = { address: from.address, port: from.port };
-      this.rtcpTarget = { address: from.address, port: from.port + 1 };
-    }
+    if (!this.latched) this.latch(from);
     this.counters.received++;
     this.remoteSsrc = header.ssrc;
     this.stats.update(header.sequenceNumber, header.timestamp, this.clock());
@@ -204,6 +194,42 @@ export class RtpSession {
     } else {
       this.dtmf.feed(header.timestamp, header.marker, payload);
     }
+  }
+
+  /**
+   * Latches to the peer's real source and connects the socket to it: sends then skip the
+   * per-packet destination lookup, and the kernel itself drops packets from anyone else
+   * (a flood from a foreign source never reaches this process).
+   */
+  private latch(from: RemoteInfo): void {
+    this.latched = true;
+    this.target = { address: from.address, port: from.port };
+    this.rtcpTarget = { address: from.address, port: from.port + 1 };
+    const socket = this.sockets.rtp;
+    try {
+      // With the pool's literal lookup, connect completes before it returns.
+      socket.connect(from.port, from.address);
+      socket.remoteAddress();
+      this.connected = true;
+    } catch {
+      this.connected = false;
+    }
+  }
+
+  /**
+   * The peer moved its media (a re-INVITE with a new address): send there and latch
+   * afresh to whatever source its packets now come from.
+   */
+  retarget(remote: { address: string; port: number; rtcpPort: number }): void {
+    if (this.closed) return;
+    if (this.connected) {
+      this.sockets.rtp.disconnect();
+      this.connected = false;
+    }
+    this.latched = false;
+    this.target = { address: remote.address, port: remote.port };
+    this.rtcpTarget = { address: remote.address, port: remote.rtcpPort };
+    this.dtmf.reset();
   }
 
   private sendRtcp(): void {

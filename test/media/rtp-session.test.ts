@@ -107,8 +107,33 @@ describe('RTP sessions and playback', () => {
     intruder.send(Buffer.from('garbage'), x.port, '127.0.0.1');
     await new Promise((resolve) => setTimeout(resolve, 30));
     intruder.close();
-    expect(ours.counters.foreign).toBe(2);
+    // Latched means connected: the kernel drops the intruder's packets before they reach us.
+    expect(ours.counters.received).toBe(1);
+    expect(ours.counters.dropped + ours.counters.foreign).toBe(0);
     expect(ours.sendingTo.port).toBe(y.port);
+  });
+
+  it('moves to a new address on retarget (re-INVITE) and latches afresh to the new source', async () => {
+    const [x, y, z] = [await pool.allocate(), await pool.allocate(), await pool.allocate()];
+    const codec = { name: 'PCMU' as const, payloadType: 0 };
+    const ours = new RtpSession(x, { codec, telephoneEvent: null, remote: { address: '127.0.0.1', port: y.port, rtcpPort: y.port + 1 } });
+    const before = new RtpSession(y, { codec, telephoneEvent: null, remote: { address: '127.0.0.1', port: x.port, rtcpPort: x.port + 1 } });
+    const after = new RtpSession(z, { codec, telephoneEvent: null, remote: { address: '127.0.0.1', port: x.port, rtcpPort: x.port + 1 } });
+    sessions.push(ours, before, after);
+    const heardAfter: number[] = [];
+    after.onAudio(() => heardAfter.push(1));
+    before.sendAudio(new Uint8Array(160).fill(0xff));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(ours.sendingTo.port).toBe(y.port);
+
+    ours.retarget({ address: '127.0.0.1', port: z.port, rtcpPort: z.port + 1 });
+    expect(ours.sendingTo.port).toBe(z.port);
+    after.sendAudio(new Uint8Array(160).fill(0xff));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    ours.sendAudio(new Uint8Array(160).fill(0xff));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(ours.counters.received).toBe(2);
+    expect(heardAfter).toHaveLength(1);
   });
 
   it('reports with RTCP: a sender report from the side that sends, a receiver report about it from the other', async () => {
