@@ -12,6 +12,9 @@ import { UserAgentCore } from '../sip/ua/core.js';
 import type { IncomingCall } from '../sip/ua/incoming-call.js';
 import { LocationService } from '../sip/ua/location.js';
 import { Registrar } from '../sip/ua/registrar.js';
+import { RtpPortPool } from '../media/ports.js';
+import { PromptLibrary } from '../media/prompts.js';
+import { SipCallControl } from './sip-call-control.js';
 
 /** The realm of our digest challenges; phones show it when asking for a password. */
 export const SIP_REALM = 'dialback';
@@ -35,6 +38,9 @@ export class SipService {
   readonly ua: UserAgentCore;
   readonly dialer: Dialer;
   readonly trunkRegistrations: TrunkRegistrations;
+  /** Call control for the flows: calls with media on DIALBACK_RTP_PORTS. */
+  readonly calls: SipCallControl;
+  readonly rtpPorts: RtpPortPool;
   /** Set by the application; without it, routed calls are refused as unavailable (480). */
   onIncomingCall: IncomingCallHandler | null = null;
   private readonly transport: SipTransport;
@@ -42,7 +48,7 @@ export class SipService {
   private purgeTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
-    config: Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress' | 'sipDigestAlgorithms'>,
+    config: Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress' | 'sipDigestAlgorithms' | 'rtpPorts'>,
     private readonly store: Store,
     private readonly logger: Logger,
     version: string,
@@ -76,6 +82,8 @@ export class SipService {
     };
     this.dialer = new Dialer(this.ua, this.location);
     this.trunkRegistrations = new TrunkRegistrations(this.ua, store.db, log);
+    this.rtpPorts = new RtpPortPool(config.rtpPorts, config.sipHost);
+    this.calls = new SipCallControl(this.dialer, this.rtpPorts, new PromptLibrary(), { mediaAddress: this.transport.advertisedHost.replace(/^\[(.*)\]$/, '$1') });
   }
 
   get port(): number {
@@ -93,6 +101,7 @@ export class SipService {
   async stop(): Promise<void> {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     this.trunkRegistrations.stop();
+    await this.calls.stop();
     await this.transport.stop();
   }
 

@@ -26,7 +26,7 @@ describe('SIP service: registrar and incoming call routing on a provisioned stor
   beforeEach(async () => {
     store = await openSqliteForTest();
     await applyPlan(store.db, buildPlan(parseProvisionFile(demo), await readSettings(store.db)));
-    service = new SipService({ sipHost: '127.0.0.1', sipPort: 0, sipPublicAddress: null, sipDigestAlgorithms: ['SHA-256', 'MD5'] }, store, createLogger('silent'), 'test');
+    service = new SipService({ sipHost: '127.0.0.1', sipPort: 0, sipPublicAddress: null, sipDigestAlgorithms: ['SHA-256', 'MD5'], rtpPorts: { first: 31400, last: 31999 } }, store, createLogger('silent'), 'test');
     await service.start();
     routed = [];
     service.onIncomingCall = (call, route) => {

@@ -17,6 +17,9 @@ export const ANSWER_SDP = Buffer.from(
   'v=0\r\no=dialback 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n',
 );
 
+/** RTP ports of Dialbacks under test: apart from the peers' ports (20000-29999) and the media tests' pools (31000-31399). */
+export const TEST_RTP_PORTS = { first: 31400, last: 31999 };
+
 export interface DialbackUnderTest {
   service: SipService;
   store: Store;
@@ -37,7 +40,7 @@ export async function startDialback(
   const store = await openSqliteForTest();
   await applyPlan(store.db, buildPlan(parseProvisionFile(yaml), await readSettings(store.db)));
   const port = await allocatePort();
-  const service = new SipService({ sipHost: '127.0.0.1', sipPort: port, sipPublicAddress: null, sipDigestAlgorithms: algorithms }, store, createLogger('silent'), 'interop');
+  const service = new SipService({ sipHost: '127.0.0.1', sipPort: port, sipPublicAddress: null, sipDigestAlgorithms: algorithms, rtpPorts: TEST_RTP_PORTS }, store, createLogger('silent'), 'interop');
   await service.start();
   const under: DialbackUnderTest = {
     service,
