@@ -7,6 +7,7 @@ import { adminCreate } from './admin.js';
 import { migrate } from './migrate.js';
 import { provision } from './provision.js';
 import { serve } from './serve.js';
+import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 import { UsageError } from './io.js';
 
 const ENVIRONMENT_HELP = `
@@ -53,6 +54,24 @@ function program(): Command {
     .argument('<email>', "the administrator's e-mail address (their sign-in name)")
     .option('--password-file <file>', 'read the password from the first line of this file')
     .action(adminCreate);
+
+  const token = cli.command('token').description('manage API tokens for the REST API (Authorization: Bearer TOKEN)');
+  token
+    .command('create')
+    .description("create an API token for an existing user; it is printed once and only its hash is kept")
+    .argument('<email>', "the user's e-mail address")
+    .option('--name <name>', 'what the token is for, shown by token list', 'api token')
+    .action(tokenCreate);
+  token
+    .command('list')
+    .description("list a user's API tokens (id, name, created, last used, revoked)")
+    .argument('<email>', "the user's e-mail address")
+    .action(tokenList);
+  token
+    .command('revoke')
+    .description('revoke an API token: requests with it are refused from now on')
+    .argument('<id>', 'the token id, as token list shows it')
+    .action(tokenRevoke);
 
   return cli;
 }

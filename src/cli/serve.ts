@@ -1,5 +1,4 @@
-import { SipService } from '../calls/sip-service.js';
-import { buildHttpServer } from '../http/server.js';
+import { createApp } from '../app.js';
 import { createLogger } from '../logger.js';
 import { version } from '../version.js';
 import { openMigratedStore } from './io.js';
@@ -9,8 +8,8 @@ export async function serve(): Promise<void> {
   const { config, store, applied } = await openMigratedStore();
   const logger = createLogger(config.logLevel);
   if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
-  const http = await buildHttpServer({ store, logger, version });
-  const sip = new SipService(config, store, logger, version);
+  const app = await createApp({ config, store, logger, version });
+  const { http, sip } = app;
   try {
     await http.listen({ host: config.httpHost, port: config.httpPort });
     await sip.start();
@@ -26,7 +25,7 @@ export async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    void Promise.all([http.close(), sip.stop()])
+    void app.stop()
       .then(() => store.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {

@@ -2,15 +2,21 @@ import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { Logger } from '../logger.js';
 import { isHealthy, type Store } from '../store/db.js';
+import { apiV1 } from './api/index.js';
+import { callnowPages, type CallnowPagesOptions } from './callnow-pages.js';
 
 export interface HttpDependencies {
   store: Store;
   logger: Logger;
   version: string;
+  /** The base of CallNow links (DIALBACK_PUBLIC_URL). */
+  publicUrl?: string;
+  /** The public CallNow pages; left out where no calls can be placed (e.g. tools that only need the API). */
+  callnow?: CallnowPagesOptions;
 }
 
 /** The HTTP side: health, the OpenAPI document, and (in later parts) pages and the REST API. */
-export async function buildHttpServer({ store, logger, version }: HttpDependencies) {
+export async function buildHttpServer({ store, logger, version, publicUrl, callnow }: HttpDependencies) {
   const app = Fastify({ loggerInstance: logger.child({ component: 'http' }), bodyLimit: 1024 * 1024 });
 
   await app.register(swagger, {
@@ -23,6 +29,7 @@ export async function buildHttpServer({ store, logger, version }: HttpDependenci
       },
     },
   });
+  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}) });
 
   app.get(
     '/healthz',
@@ -45,6 +52,8 @@ export async function buildHttpServer({ store, logger, version }: HttpDependenci
       return reply.code(503).send({ status: 'unavailable' as const, reason: 'the database does not answer' });
     },
   );
+
+  if (callnow) await app.register(callnowPages, callnow);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 

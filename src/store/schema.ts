@@ -311,6 +311,8 @@ export interface CallbackRequestTable {
   state: string;
   reason: string | null;
   idempotencyKey: string | null;
+  /** Addresses the public status page (random; ids are guessable). */
+  publicToken: string | null;
   scheduledAt: Instant | null;
   creditAccountId: number | null;
   costMicros: WithDefault<Micros>;

@@ -9,16 +9,8 @@ import {
   normalizePhoneNumber,
   tryNormalizePhoneNumber,
 } from '../../src/domain/phone-number.js';
+import { domainError } from '../helpers/domain-error.js';
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 function refusal(input: string, country: string): string {
   const error = domainError(() => normalizePhoneNumber(input, country));

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../src/domain/errors.js';
 import {
   formatClock,
   isOpenAt,
@@ -14,16 +13,8 @@ import {
   type Weekday,
   type WeeklySlot,
 } from '../../src/domain/time-interval.js';
+import { domainError } from '../helpers/domain-error.js';
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 const at = (iso: string): Date => new Date(iso);
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
 import type { Dialect, Store } from '../db.js';
 import { initial } from './0001-initial.js';
+import { requestPublicToken } from './0002-request-public-token.js';
 
 /** A schema change; it is told which database it runs on so one set serves both. */
 export interface Migration {
@@ -9,7 +10,7 @@ export interface Migration {
 }
 
 /** Every migration, in the order they apply. Names never change once released. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, requestPublicToken];
 
 function migrator(store: Store): Migrator {
   return new Migrator({

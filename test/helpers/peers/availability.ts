@@ -4,7 +4,7 @@
  */
 import { which } from './processes.js';
 
-const PACKAGE_OF: Record<string, string> = { sipp: 'sip-tester', baresip: 'baresip', sox: 'sox' };
+const PACKAGE_OF: Record<string, string> = { sipp: 'sip-tester', baresip: 'baresip', sox: 'sox', chromium: 'chromium' };
 
 export interface PeerRequirement {
   readonly missing: readonly string[];

@@ -1,0 +1,59 @@
+import { SipService } from './calls/sip-service.js';
+import type { Config } from './config.js';
+import { DEFAULT_BLOCKED_PREFIXES, DEFAULT_REQUEST_LIMITS, RequestLimiter, type RequestLimits } from './domain/request-limits.js';
+import { DEFAULT_CALLNOW_SETTINGS, type CallnowDependencies, type CallnowSettings } from './flows/callnow.js';
+import { RequestEvents } from './flows/request-events.js';
+import { CaptchaStore } from './http/captcha.js';
+import { buildHttpServer } from './http/server.js';
+import type { Logger } from './logger.js';
+import type { Store } from './store/db.js';
+import { readSettings } from './store/settings.js';
+
+export type AppConfig = Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress' | 'sipDigestAlgorithms' | 'rtpPorts'> & Partial<Pick<Config, 'publicUrl'>>;
+
+export interface AppOptions {
+  config: AppConfig;
+  store: Store;
+  logger: Logger;
+  version: string;
+  callnow?: Partial<CallnowSettings>;
+  limits?: RequestLimits;
+  clock?: () => number;
+}
+
+/**
+ * The whole server wired together: the SIP side (registrar, call control with media), the
+ * flows over it, and the HTTP side (health, OpenAPI, CallNow pages). `dialback serve` and
+ * the end-to-end tests build it the same way.
+ */
+export async function createApp(options: AppOptions) {
+  const { store, logger, version } = options;
+  const clock = options.clock ?? Date.now;
+  const sip = new SipService(options.config, store, logger, version);
+  const settings = await readSettings(store.db);
+  const flows: CallnowDependencies = {
+    db: store.db,
+    calls: sip.calls,
+    limiter: new RequestLimiter(options.limits ?? DEFAULT_REQUEST_LIMITS),
+    destinationRules: DEFAULT_BLOCKED_PREFIXES,
+    events: new RequestEvents(),
+    logger: logger.child({ component: 'callnow' }),
+    settings: { ...DEFAULT_CALLNOW_SETTINGS, ...options.callnow },
+    clock,
+  };
+  const http = await buildHttpServer({
+    store,
+    logger,
+    version,
+    ...(options.config.publicUrl ? { publicUrl: options.config.publicUrl } : {}),
+    callnow: { flows, captcha: new CaptchaStore({ clock }), defaultCountry: settings.defaultCountry ?? 'US' },
+  });
+  return {
+    sip,
+    http,
+    flows,
+    async stop(): Promise<void> {
+      await Promise.all([http.close(), sip.stop()]);
+    },
+  };
+}

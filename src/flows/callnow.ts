@@ -1,0 +1,298 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Call, CallControl } from '../calls/call.js';
+import { decideCallnow, normalizeRequesterName } from '../domain/callnow.js';
+import { available } from '../domain/ledger.js';
+import { tryNormalizePhoneNumber } from '../domain/phone-number.js';
+import { billedSeconds, callCost, maxAffordableSeconds, RateTable, type Rate } from '../domain/rating.js';
+import { isDestinationAllowed, type DestinationRule, type RequestLimiter } from '../domain/request-limits.js';
+import { isOpenAt } from '../domain/time-interval.js';
+import type { Logger } from '../logger.js';
+import { sayDigits, type PromptLanguage, PROMPT_LANGUAGES } from '../media/speech.js';
+import {
+  answerCallLeg,
+  endCallLeg,
+  recordCallnowRequest,
+  setRequestState,
+  startCallLeg,
+  type CallnowRequestRecord,
+  type CallnowState,
+  type CallnowTarget,
+} from '../store/callnow.js';
+import { readCreditState, reserveCredit, settleReservation } from '../store/credit-accounts.js';
+import type { Database } from '../store/schema.js';
+import type { RequestEvents } from './request-events.js';
+
+export interface CallnowSettings {
+  /** How long the owner's phone rings. */
+  ownerRingSeconds: number;
+  /** How long the requester's phone rings. */
+  requesterRingSeconds: number;
+  /** How long the owner has to press 1 or 2. */
+  confirmTimeoutMs: number;
+  /** The longest call we connect, whatever the credit (an unlimited account too). */
+  maxCallSeconds: number;
+}
+
+export const DEFAULT_CALLNOW_SETTINGS: CallnowSettings = {
+  ownerRingSeconds: 30,
+  requesterRingSeconds: 45,
+  confirmTimeoutMs: 10_000,
+  maxCallSeconds: 2 * 3600,
+};
+
+export interface CallnowDependencies {
+  db: Kysely<Database>;
+  calls: CallControl;
+  limiter: RequestLimiter;
+  destinationRules: readonly DestinationRule[];
+  events: RequestEvents;
+  logger: Logger;
+  settings: CallnowSettings;
+  clock: () => number;
+}
+
+/** What the public page sent. */
+export interface CallnowSubmission {
+  name: string;
+  phone: string;
+  clientAddress: string;
+  /** The page's language (the caller's choice, or the owner's). */
+  language: string;
+  /** A form posted twice, or a retried API call, carries the same key. */
+  idempotencyKey: string | null;
+}
+
+/** Problems with the form itself: shown next to the field, nothing is recorded. */
+export type SubmissionProblem = { field: 'phone'; reason: 'invalid-phone'; message: string } | { field: 'name'; reason: 'name-required' };
+
+export type SubmissionResult =
+  | { kind: 'invalid'; problem: SubmissionProblem }
+  | { kind: 'limited'; reason: string; retryAfterSeconds: number }
+  | { kind: 'recorded'; request: CallnowRequestRecord; created: boolean };
+
+/**
+ * A CallNow request (SPEC §2), from the form to the end of the call. Checks come first
+ * and refuse at once with a reason the page shows; an accepted request then rings the
+ * owner, asks them to press 1 when confirmation is wanted, calls the requester through
+ * the trunk with the extension's number as caller ID, connects both, and charges the
+ * owner's account for the requester's leg.
+ */
+export async function submitCallnowRequest(deps: CallnowDependencies, target: CallnowTarget, submission: CallnowSubmission): Promise<SubmissionResult> {
+  const phone = tryNormalizePhoneNumber(submission.phone, target.defaultCountry);
+  if (!phone.ok) return { kind: 'invalid', problem: { field: 'phone', reason: 'invalid-phone', message: phone.reason } };
+  const number = phone.e164;
+  const name = normalizeRequesterName(submission.name);
+  if (target.preferences.askName && name === null) return { kind: 'invalid', problem: { field: 'name', reason: 'name-required' } };
+
+  // A form posted twice must not be counted (or refused) twice.
+  const now = deps.clock();
+  const admitted = deps.limiter.admit({ address: submission.clientAddress, number, callnowId: target.callnowId }, now);
+  if (!admitted.allowed) return { kind: 'limited', reason: admitted.reason, retryAfterSeconds: admitted.retryAfterSeconds };
+
+  const refusal = await refusalOf(deps, target, number, name, now);
+  const language = pageLanguage(submission.language);
+  const recorded = await recordCallnowRequest(
+    deps.db,
+    {
+      accountId: target.extension.accountId,
+      extensionId: target.extension.id,
+      creditAccountId: target.extension.creditAccountId,
+      requesterName: name,
+      requesterNumber: number,
+      clientAddress: submission.clientAddress,
+      language,
+      state: refusal ? 'refused' : 'received',
+      reason: refusal,
+      idempotencyKey: submission.idempotencyKey,
+    },
+    deps.clock,
+  );
+  if (recorded.created && !refusal) {
+    const rate = new RateTable(target.rates).lookup(number);
+    // Checked by refusalOf; kept for the type.
+    if (rate) {
+      void connectCallnow(deps, target, recorded.request, rate, decideConfirm(deps, target, number, name)).catch((error: unknown) => {
+        deps.logger.error({ err: error, request: recorded.request.id }, 'CallNow request failed');
+      });
+    }
+  }
+  return { kind: 'recorded', request: recorded.request, created: recorded.created };
+}
+
+/** An idempotency key for the one-step URL: the same person asking again within ten minutes is one request. */
+export function oneStepKey(callnowId: string, phone: string, clientAddress: string, nowMs: number): string {
+  const bucket = Math.floor(nowMs / 600_000);
+  return `one-step:${createHash('sha256').update(`${callnowId}\n${phone}\n${clientAddress}\n${bucket}`).digest('base64url')}`;
+}
+
+function pageLanguage(language: string): PromptLanguage {
+  return (PROMPT_LANGUAGES as readonly string[]).includes(language) ? (language as PromptLanguage) : 'en';
+}
+
+/** Why the request cannot be placed now, in the product's words; null when it can. */
+async function refusalOf(deps: CallnowDependencies, target: CallnowTarget, number: string, name: string | null, now: number): Promise<string | null> {
+  if (!isDestinationAllowed(number, deps.destinationRules)) return 'number-not-allowed';
+  const rate = new RateTable(target.rates).lookup(number);
+  if (!rate) return 'number-not-allowed';
+  if (!target.trunk) return 'unavailable';
+  const decision = decideCallnow({
+    preferences: target.preferences,
+    rules: target.rules,
+    requester: { number, name },
+    ownerAvailable: target.availability === null || isOpenAt(target.availability, new Date(now)),
+    ownerOnThePhone: deps.calls.isOnThePhone(target.extension.number),
+  });
+  if (decision.outcome === 'refuse') return decision.reason;
+  const credit = available(await readCreditState(deps.db, target.extension.creditAccountId));
+  if (credit !== 'unlimited' && maxAffordableSeconds(rate, credit) === 0) return 'out-of-credit';
+  return null;
+}
+
+function decideConfirm(deps: CallnowDependencies, target: CallnowTarget, number: string, name: string | null): boolean {
+  const decision = decideCallnow({
+    preferences: target.preferences,
+    rules: target.rules,
+    requester: { number, name },
+    ownerAvailable: true,
+    ownerOnThePhone: false,
+  });
+  return decision.outcome === 'call' ? decision.confirm : true;
+}
+
+/** The prompts' language for the owner: theirs when fixed, else English. */
+function ownerLanguage(target: CallnowTarget): PromptLanguage {
+  return pageLanguage(target.preferences.language);
+}
+
+async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, request: CallnowRequestRecord, rate: Rate, confirm: boolean): Promise<void> {
+  const { db, calls, settings, clock } = deps;
+  const state = async (next: CallnowState, reason: string | null = null, costMicros?: number) => {
+    await setRequestState(db, request.id, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) }, clock);
+    deps.events.publish(request.publicToken, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) });
+  };
+  const leg = (role: 'owner' | 'requester', toNumber: string) =>
+    startCallLeg(
+      db,
+      {
+        requestId: request.id,
+        accountId: target.extension.accountId,
+        role,
+        direction: 'outbound',
+        fromNumber: role === 'owner' ? request.requesterNumber : target.extension.externalNumber,
+        toNumber,
+        extensionId: target.extension.id,
+        trunkId: role === 'requester' ? (target.trunk?.id ?? null) : null,
+        creditAccountId: role === 'requester' ? target.extension.creditAccountId : null,
+      },
+      clock,
+    );
+  const language = ownerLanguage(target);
+  let owner: Call | null = null;
+  let requester: Call | null = null;
+  let reservation: number | null = null;
+  try {
+    // 1. Ring the owner, showing who asks.
+    await state('calling-owner');
+    const ownerLeg = await leg('owner', target.extension.number);
+    const ownerCall = await calls.callExtension(target.extension.number, {
+      caller: { name: request.requesterName, number: request.requesterNumber },
+      ringSeconds: settings.ownerRingSeconds,
+    });
+    if (!ownerCall.answered) {
+      await endCallLeg(db, ownerLeg, { cause: ownerCall.cause, endedAtMs: clock(), durationSeconds: 0 });
+      await (ownerCall.cause === 'declined' || ownerCall.cause === 'busy' ? state('owner-declined', ownerCall.cause) : state('owner-no-answer', ownerCall.cause));
+      return;
+    }
+    owner = ownerCall.call;
+    await answerCallLeg(db, ownerLeg, owner.id, owner.answeredAt);
+    void owner.ended.then((end) =>
+      endCallLeg(db, ownerLeg, { cause: end.cause, endedAtMs: end.at, durationSeconds: Math.ceil((end.at - owner!.answeredAt) / 1000) }),
+    );
+
+    // 2. "Call request from 0412 345 678. Press 1 to accept, 2 to decline."
+    if (confirm) {
+      await owner.say({ prompts: ['call-request-from', ...sayDigits(request.requesterNumber, language), 'press-1-accept-2-decline'], language, bargeIn: true });
+      const pressed = await owner.collectDigits({ maxLength: 1, terminator: '', timeoutMs: settings.confirmTimeoutMs });
+      if (pressed.digits !== '1') {
+        if (pressed.reason !== 'aborted') await owner.say({ prompts: ['request-declined', 'goodbye'], language });
+        await owner.hangup();
+        await state('owner-declined', pressed.reason === 'aborted' ? 'hung-up' : pressed.digits === '' ? 'no-answer' : 'declined');
+        return;
+      }
+    }
+
+    // 3. Hold the owner's credit for the longest call it affords, then call the requester.
+    const credit = available(await readCreditState(db, target.extension.creditAccountId));
+    const longest = callCost(rate, settings.maxCallSeconds);
+    const hold = credit === 'unlimited' ? longest : Math.min(credit, longest);
+    const affordable = maxAffordableSeconds(rate, hold);
+    if (affordable === 0) {
+      await owner.say({ prompts: ['credit-insufficient', 'goodbye'], language });
+      await owner.hangup();
+      await state('failed', 'out-of-credit');
+      return;
+    }
+    reservation = (await reserveCredit(db, target.extension.creditAccountId, hold, `callnow request ${request.id}`, { actor: `callnow ${request.id}`, clock }))
+      .reservationId;
+    const maxSeconds = Math.min(affordable ?? settings.maxCallSeconds, settings.maxCallSeconds);
+
+    await state('calling-requester');
+    const connecting = owner.say({ prompts: ['please-wait-connecting'], language });
+    const requesterLeg = await leg('requester', request.requesterNumber);
+    const requesterCall = await calls.callNumber(request.requesterNumber, {
+      trunk: target.trunk!,
+      callerId: target.extension.externalNumber,
+      ringSeconds: settings.requesterRingSeconds,
+      // The owner hanging up while it rings cancels the call to the requester.
+      signal: owner.signal,
+    });
+    await connecting;
+    if (!requesterCall.answered) {
+      await endCallLeg(db, requesterLeg, { cause: requesterCall.cause, endedAtMs: clock(), durationSeconds: 0 });
+      await settleReservation(db, reservation, 0, { actor: `callnow ${request.id}`, clock });
+      reservation = null;
+      if (!owner.signal.aborted) {
+        await owner.say({ prompts: ['try-again-later', 'goodbye'], language });
+        await owner.hangup();
+      }
+      await state('requester-no-answer', requesterCall.cause);
+      return;
+    }
+    requester = requesterCall.call;
+    await answerCallLeg(db, requesterLeg, requester.id, requester.answeredAt);
+
+    // 4. Connect both; cut the call when the credit held runs out.
+    await state('connected');
+    const bridge = calls.bridge(owner, requester);
+    let exhausted = false;
+    const limit = setTimeout(() => {
+      exhausted = true;
+      void bridge.interrupt(owner!, { prompts: ['credit-exhausted'], language }).finally(() => bridge.stop());
+    }, maxSeconds * 1000);
+    const ended = await bridge.ended;
+    clearTimeout(limit);
+    await Promise.all([owner.hangup(), requester.hangup()]);
+
+    // 5. Rate the requester's leg and charge the owner.
+    const talked = Math.min(bridge.talkSeconds(ended.at), maxSeconds);
+    const cost = callCost(rate, talked);
+    const settled = await settleReservation(db, reservation, cost, { actor: `callnow ${request.id}`, clock });
+    reservation = null;
+    await endCallLeg(db, requesterLeg, {
+      cause: exhausted ? 'credit-exhausted' : ended.first === requester ? 'requester-hangup' : 'owner-hangup',
+      endedAtMs: ended.at,
+      durationSeconds: talked,
+      billedSeconds: billedSeconds(rate, talked),
+      ratePrefix: rate.prefix,
+      costMicros: settled.capturedMicros,
+    });
+    await state('completed', exhausted ? 'credit-exhausted' : null, settled.capturedMicros);
+  } catch (error) {
+    deps.logger.error({ err: error, request: request.id }, 'CallNow call failed');
+    await Promise.allSettled([owner?.hangup(), requester?.hangup()]);
+    if (reservation !== null) await settleReservation(db, reservation, 0, { actor: `callnow ${request.id}`, clock }).catch(() => undefined);
+    await state('failed', 'internal-error').catch(() => undefined);
+  }
+}
+

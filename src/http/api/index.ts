@@ -1,0 +1,38 @@
+import { Ajv } from 'ajv';
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../../store/db.js';
+import { bearerAuthentication } from './auth.js';
+import { callnowRoutes } from './callnow.js';
+import { handleApiError, sendError } from './errors.js';
+
+export interface ApiV1Options {
+  store: Store;
+  /** The base of public CallNow links (DIALBACK_PUBLIC_URL). */
+  publicUrl?: string;
+}
+
+const DEFAULT_PUBLIC_URL = 'http://localhost:8080';
+
+/**
+ * The REST API, version 1 (registered under /api/v1). Everything here needs an API token
+ * (`dialback token create EMAIL`). The plugin is encapsulated: its token check, its
+ * validation rules and its error shape apply to its own routes and nothing else.
+ */
+export async function apiV1(app: FastifyInstance, deps: ApiV1Options): Promise<void> {
+  // Bodies are taken as sent: Fastify's defaults would turn "1" into true and drop unknown
+  // fields silently; an API should say what is wrong instead. Path parameters arrive as
+  // text, so those are converted to the numbers their schema names.
+  const bodyValidator = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true, strict: false });
+  const textValidator = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyValidator : textValidator).compile(schema));
+  app.setErrorHandler(handleApiError);
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no such route: ${request.method} ${request.url}`));
+
+  app.decorateRequest('apiPrincipal', null);
+  app.addHook('onRequest', bearerAuthentication(deps.store));
+
+  await app.register(callnowRoutes, {
+    store: deps.store,
+    publicUrl: (deps.publicUrl ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, ''),
+  });
+}

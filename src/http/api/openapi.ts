@@ -1,0 +1,25 @@
+import type { FastifySchema } from 'fastify';
+import type { SwaggerTransform } from '@fastify/swagger';
+import { BEARER_AUTH, bearerAuthScheme } from './auth.js';
+
+/**
+ * The REST API documents its own authentication: each route names the bearerAuth
+ * scheme, and its per-route swagger transform puts the scheme into the document's
+ * components. That keeps the API's description inside the API plugin instead of the
+ * server's shared swagger options.
+ */
+const documentBearerAuth: SwaggerTransform = ({ schema, url, ...document }) => {
+  if ('openapiObject' in document) {
+    const components = (document.openapiObject.components ??= {});
+    components.securitySchemes = { ...components.securitySchemes, [BEARER_AUTH]: { ...bearerAuthScheme } };
+  }
+  return { schema, url };
+};
+
+/** Route options for a route that needs an API token: the security requirement and its scheme. */
+export function authenticatedRoute<S extends FastifySchema>(options: { schema: S }) {
+  return {
+    schema: { ...options.schema, security: [{ [BEARER_AUTH]: [] }] },
+    config: { swaggerTransform: documentBearerAuth },
+  };
+}
