@@ -1,13 +1,15 @@
 import { SipService } from './calls/sip-service.js';
 import type { Config } from './config.js';
-import { DEFAULT_BLOCKED_PREFIXES, DEFAULT_REQUEST_LIMITS, RequestLimiter, type RequestLimits } from './domain/request-limits.js';
+import { RequestLimiter, type DestinationRule, type RequestLimits } from './domain/request-limits.js';
 import { DEFAULT_CALLNOW_SETTINGS, type CallnowDependencies, type CallnowSettings } from './flows/callnow.js';
 import { RequestEvents } from './flows/request-events.js';
 import { CaptchaStore } from './http/captcha.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/db.js';
+import { readDestinationRules, readRequestLimits } from './store/policies.js';
 import { readSettings } from './store/settings.js';
+import { WriteBatcher } from './store/write-batcher.js';
 
 export type AppConfig = Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress' | 'sipDigestAlgorithms' | 'rtpPorts'> & Partial<Pick<Config, 'publicUrl'>>;
 
@@ -17,7 +19,10 @@ export interface AppOptions {
   logger: Logger;
   version: string;
   callnow?: Partial<CallnowSettings>;
+  /** Default: the provider's, from the store (provisioning's callnowLimits). */
   limits?: RequestLimits;
+  /** Default: the provider's destination policy from the store, with the built-in premium-rate list unless turned off. */
+  destinationRules?: readonly DestinationRule[];
   clock?: () => number;
 }
 
@@ -33,9 +38,10 @@ export async function createApp(options: AppOptions) {
   const settings = await readSettings(store.db);
   const flows: CallnowDependencies = {
     db: store.db,
+    writes: new WriteBatcher(store),
     calls: sip.calls,
-    limiter: new RequestLimiter(options.limits ?? DEFAULT_REQUEST_LIMITS),
-    destinationRules: DEFAULT_BLOCKED_PREFIXES,
+    limiter: new RequestLimiter(options.limits ?? (await readRequestLimits(store.db))),
+    destinationRules: options.destinationRules ?? (await readDestinationRules(store.db)),
     events: new RequestEvents(),
     logger: logger.child({ component: 'callnow' }),
     settings: { ...DEFAULT_CALLNOW_SETTINGS, ...options.callnow },

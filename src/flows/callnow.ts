@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Call, CallControl } from '../calls/call.js';
+import type { Call, CallControl, Originated } from '../calls/call.js';
 import { decideCallnow, normalizeRequesterName } from '../domain/callnow.js';
 import { available } from '../domain/ledger.js';
 import { tryNormalizePhoneNumber } from '../domain/phone-number.js';
@@ -12,6 +12,7 @@ import { sayDigits, type PromptLanguage, PROMPT_LANGUAGES } from '../media/speec
 import {
   answerCallLeg,
   endCallLeg,
+  findByIdempotencyKey,
   recordCallnowRequest,
   setRequestState,
   startCallLeg,
@@ -21,6 +22,7 @@ import {
 } from '../store/callnow.js';
 import { readCreditState, reserveCredit, settleReservation } from '../store/credit-accounts.js';
 import type { Database } from '../store/schema.js';
+import type { WriteBatcher } from '../store/write-batcher.js';
 import type { RequestEvents } from './request-events.js';
 
 export interface CallnowSettings {
@@ -42,7 +44,10 @@ export const DEFAULT_CALLNOW_SETTINGS: CallnowSettings = {
 };
 
 export interface CallnowDependencies {
+  /** For reads. */
   db: Kysely<Database>;
+  /** Every write goes here: small writes of many requests share a commit. */
+  writes: WriteBatcher;
   calls: CallControl;
   limiter: RequestLimiter;
   destinationRules: readonly DestinationRule[];
@@ -85,28 +90,34 @@ export async function submitCallnowRequest(deps: CallnowDependencies, target: Ca
   const name = normalizeRequesterName(submission.name);
   if (target.preferences.askName && name === null) return { kind: 'invalid', problem: { field: 'name', reason: 'name-required' } };
 
-  // A form posted twice must not be counted (or refused) twice.
+  // A form posted twice is the request already made: not counted, checked or dialled again.
+  if (submission.idempotencyKey !== null) {
+    const earlier = await findByIdempotencyKey(deps.db, submission.idempotencyKey);
+    if (earlier) return { kind: 'recorded', request: earlier, created: false };
+  }
   const now = deps.clock();
   const admitted = deps.limiter.admit({ address: submission.clientAddress, number, callnowId: target.callnowId }, now);
   if (!admitted.allowed) return { kind: 'limited', reason: admitted.reason, retryAfterSeconds: admitted.retryAfterSeconds };
 
   const refusal = await refusalOf(deps, target, number, name, now);
   const language = pageLanguage(submission.language);
-  const recorded = await recordCallnowRequest(
-    deps.db,
-    {
-      accountId: target.extension.accountId,
-      extensionId: target.extension.id,
-      creditAccountId: target.extension.creditAccountId,
-      requesterName: name,
-      requesterNumber: number,
-      clientAddress: submission.clientAddress,
-      language,
-      state: refusal ? 'refused' : 'received',
-      reason: refusal,
-      idempotencyKey: submission.idempotencyKey,
-    },
-    deps.clock,
+  const recorded = await deps.writes.run((db) =>
+    recordCallnowRequest(
+      db,
+      {
+        accountId: target.extension.accountId,
+        extensionId: target.extension.id,
+        creditAccountId: target.extension.creditAccountId,
+        requesterName: name,
+        requesterNumber: number,
+        clientAddress: submission.clientAddress,
+        language,
+        state: refusal ? 'refused' : 'received',
+        reason: refusal,
+        idempotencyKey: submission.idempotencyKey,
+      },
+      deps.clock,
+    ),
   );
   if (recorded.created && !refusal) {
     const rate = new RateTable(target.rates).lookup(number);
@@ -167,47 +178,54 @@ function ownerLanguage(target: CallnowTarget): PromptLanguage {
 
 async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, request: CallnowRequestRecord, rate: Rate, confirm: boolean): Promise<void> {
   const { db, calls, settings, clock } = deps;
+  const write = <T>(work: (db: Kysely<Database>) => Promise<T>) => deps.writes.run(work);
   const state = async (next: CallnowState, reason: string | null = null, costMicros?: number) => {
-    await setRequestState(db, request.id, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) }, clock);
+    await write((db) => setRequestState(db, request.id, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) }, clock));
     deps.events.publish(request.publicToken, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) });
   };
   const leg = (role: 'owner' | 'requester', toNumber: string) =>
-    startCallLeg(
-      db,
-      {
-        requestId: request.id,
-        accountId: target.extension.accountId,
-        role,
-        direction: 'outbound',
-        fromNumber: role === 'owner' ? request.requesterNumber : target.extension.externalNumber,
-        toNumber,
-        extensionId: target.extension.id,
-        trunkId: role === 'requester' ? (target.trunk?.id ?? null) : null,
-        creditAccountId: role === 'requester' ? target.extension.creditAccountId : null,
-      },
-      clock,
+    write((db) =>
+      startCallLeg(
+        db,
+        {
+          requestId: request.id,
+          accountId: target.extension.accountId,
+          role,
+          direction: 'outbound',
+          fromNumber: role === 'owner' ? request.requesterNumber : target.extension.externalNumber,
+          toNumber,
+          extensionId: target.extension.id,
+          trunkId: role === 'requester' ? (target.trunk?.id ?? null) : null,
+          creditAccountId: role === 'requester' ? target.extension.creditAccountId : null,
+        },
+        clock,
+      ),
     );
+  const endLeg = (legId: number, end: Parameters<typeof endCallLeg>[2]) => write((db) => endCallLeg(db, legId, end));
+  const settle = (reservationId: number, costMicros: number) =>
+    write((db) => settleReservation(db, reservationId, costMicros, { actor: `callnow ${request.id}`, clock }));
   const language = ownerLanguage(target);
   let owner: Call | null = null;
   let requester: Call | null = null;
   let reservation: number | null = null;
+  let ringing: Promise<Originated> | null = null;
   try {
-    // 1. Ring the owner, showing who asks.
-    await state('calling-owner');
-    const ownerLeg = await leg('owner', target.extension.number);
-    const ownerCall = await calls.callExtension(target.extension.number, {
+    // 1. Ring the owner, showing who asks (the INVITE goes out before we write about it).
+    ringing = calls.callExtension(target.extension.number, {
       caller: { name: request.requesterName, number: request.requesterNumber },
       ringSeconds: settings.ownerRingSeconds,
     });
+    const [ownerLeg] = await Promise.all([leg('owner', target.extension.number), state('calling-owner')]);
+    const ownerCall = await ringing;
     if (!ownerCall.answered) {
-      await endCallLeg(db, ownerLeg, { cause: ownerCall.cause, endedAtMs: clock(), durationSeconds: 0 });
+      await endLeg(ownerLeg, { cause: ownerCall.cause, endedAtMs: clock(), durationSeconds: 0 });
       await (ownerCall.cause === 'declined' || ownerCall.cause === 'busy' ? state('owner-declined', ownerCall.cause) : state('owner-no-answer', ownerCall.cause));
       return;
     }
     owner = ownerCall.call;
-    await answerCallLeg(db, ownerLeg, owner.id, owner.answeredAt);
+    await write((db) => answerCallLeg(db, ownerLeg, owner!.id, owner!.answeredAt));
     void owner.ended.then((end) =>
-      endCallLeg(db, ownerLeg, { cause: end.cause, endedAtMs: end.at, durationSeconds: Math.ceil((end.at - owner!.answeredAt) / 1000) }),
+      endLeg(ownerLeg, { cause: end.cause, endedAtMs: end.at, durationSeconds: Math.ceil((end.at - owner!.answeredAt) / 1000) }),
     );
 
     // 2. "Call request from 0412 345 678. Press 1 to accept, 2 to decline."
@@ -233,7 +251,7 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
       await state('failed', 'out-of-credit');
       return;
     }
-    reservation = (await reserveCredit(db, target.extension.creditAccountId, hold, `callnow request ${request.id}`, { actor: `callnow ${request.id}`, clock }))
+    reservation = (await write((db) => reserveCredit(db, target.extension.creditAccountId, hold, `callnow request ${request.id}`, { actor: `callnow ${request.id}`, clock })))
       .reservationId;
     const maxSeconds = Math.min(affordable ?? settings.maxCallSeconds, settings.maxCallSeconds);
 
@@ -249,8 +267,8 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
     });
     await connecting;
     if (!requesterCall.answered) {
-      await endCallLeg(db, requesterLeg, { cause: requesterCall.cause, endedAtMs: clock(), durationSeconds: 0 });
-      await settleReservation(db, reservation, 0, { actor: `callnow ${request.id}`, clock });
+      await endLeg(requesterLeg, { cause: requesterCall.cause, endedAtMs: clock(), durationSeconds: 0 });
+      await settle(reservation, 0);
       reservation = null;
       if (!owner.signal.aborted) {
         await owner.say({ prompts: ['try-again-later', 'goodbye'], language });
@@ -260,7 +278,7 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
       return;
     }
     requester = requesterCall.call;
-    await answerCallLeg(db, requesterLeg, requester.id, requester.answeredAt);
+    await write((db) => answerCallLeg(db, requesterLeg, requester!.id, requester!.answeredAt));
 
     // 4. Connect both; cut the call when the credit held runs out.
     await state('connected');
@@ -277,9 +295,9 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
     // 5. Rate the requester's leg and charge the owner.
     const talked = Math.min(bridge.talkSeconds(ended.at), maxSeconds);
     const cost = callCost(rate, talked);
-    const settled = await settleReservation(db, reservation, cost, { actor: `callnow ${request.id}`, clock });
+    const settled = await settle(reservation, cost);
     reservation = null;
-    await endCallLeg(db, requesterLeg, {
+    await endLeg(requesterLeg, {
       cause: exhausted ? 'credit-exhausted' : ended.first === requester ? 'requester-hangup' : 'owner-hangup',
       endedAtMs: ended.at,
       durationSeconds: talked,
@@ -290,8 +308,13 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
     await state('completed', exhausted ? 'credit-exhausted' : null, settled.capturedMicros);
   } catch (error) {
     deps.logger.error({ err: error, request: request.id }, 'CallNow call failed');
+    // A failure while the owner's phone rang must not leave it to be answered into silence.
+    if (!owner && ringing) {
+      const late = await ringing.catch(() => null);
+      if (late?.answered) owner = late.call;
+    }
     await Promise.allSettled([owner?.hangup(), requester?.hangup()]);
-    if (reservation !== null) await settleReservation(db, reservation, 0, { actor: `callnow ${request.id}`, clock }).catch(() => undefined);
+    if (reservation !== null) await settle(reservation, 0).catch(() => undefined);
     await state('failed', 'internal-error').catch(() => undefined);
   }
 }

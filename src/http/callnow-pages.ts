@@ -17,6 +17,9 @@ export interface CallnowPagesOptions {
   maxStatusStreams?: number;
 }
 
+/** CAPTCHA images one client address may fetch a minute. */
+const IMAGES_PER_MINUTE = 60;
+
 interface FormValues {
   name: string;
   phone: string;
@@ -231,7 +234,22 @@ export function callnowPages(app: FastifyInstance, options: CallnowPagesOptions)
     return place(reply, target, language, values, request.ip, key);
   });
 
+  // Drawing an image costs a few milliseconds of CPU: a client gets a bounded number a minute.
+  const imagesByAddress = new Map<string, { since: number; count: number }>();
+  const imageAllowed = (address: string): boolean => {
+    const now = flows.clock();
+    const entry = imagesByAddress.get(address);
+    if (!entry || now - entry.since >= 60_000) {
+      if (imagesByAddress.size >= 100_000) imagesByAddress.clear();
+      imagesByAddress.set(address, { since: now, count: 1 });
+      return true;
+    }
+    entry.count++;
+    return entry.count <= IMAGES_PER_MINUTE;
+  };
+
   app.get<{ Params: { file: string } }>('/callnow/captcha/:file', { schema: { hide: true } }, (request, reply) => {
+    if (!imageAllowed(request.ip)) return reply.code(429).headers(SECURITY_HEADERS).header('retry-after', '60').type('text/plain').send('too many images');
     const id = /^([\w-]{1,64})\.png$/.exec(request.params.file)?.[1];
     const image = id ? captcha.image(id) : null;
     if (!image) return reply.code(404).headers(SECURITY_HEADERS).type('text/plain').send('no such image');

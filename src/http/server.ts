@@ -29,7 +29,7 @@ export async function buildHttpServer({ store, logger, version, publicUrl, calln
       },
     },
   });
-  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}) });
+  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}), ...(callnow ? { callnow } : {}) });
 
   app.get(
     '/healthz',

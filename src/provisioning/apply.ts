@@ -1,9 +1,21 @@
 import type { Kysely, Transaction } from 'kysely';
+import { formatDuration } from '../domain/duration.js';
 import { toDecimalString } from '../domain/money.js';
+import { DEFAULT_REQUEST_LIMITS, type WindowLimit } from '../domain/request-limits.js';
 import type { Rate } from '../domain/rating.js';
 import { nowIso, bool } from '../store/db.js';
 import type { Database } from '../store/schema.js';
 import { createCreditAccount } from '../store/credit-accounts.js';
+import {
+  REQUEST_LIMIT_NAMES,
+  readProviderDestinationPolicy,
+  readStoredRequestLimits,
+  readUseDefaultBlockedPrefixes,
+  replaceProviderDestinationPolicy,
+  requestLimitKey,
+  writeRequestLimit,
+  writeUseDefaultBlockedPrefixes,
+} from '../store/policies.js';
 import { ensureProvider, readSettings, writeSetting } from '../store/settings.js';
 import { ProvisionError, type Problem } from './parse.js';
 import {
@@ -82,6 +94,9 @@ class ApplyRun {
     if (plan.settings) await this.applySettings(plan.settings);
     const provider = await ensureProvider(this.trx, this.now);
     if (provider.created) this.changes.push('created provider account');
+    if (plan.callnowLimits) await this.applyCallnowLimits(plan.callnowLimits);
+    if (plan.useDefaultBlockedPrefixes !== null) await this.applyUseDefaultBlockedPrefixes(plan.useDefaultBlockedPrefixes);
+    if (plan.destinationPolicy) await this.applyDestinationPolicy(plan.destinationPolicy);
     for (const trunk of plan.trunks) {
       await this.upsert('trunks', `trunk ${trunk.name}`, { name: trunk.name }, {
         accountId: provider.id,
@@ -139,6 +154,49 @@ class ApplyRun {
         this.changes.push(`set ${key} to ${value}`);
       }
     }
+  }
+
+  /** Each limit the file gives is stored; one it leaves out goes back to the default. */
+  private async applyCallnowLimits(limits: NonNullable<Plan['callnowLimits']>): Promise<void> {
+    const current = await readStoredRequestLimits(this.trx);
+    const show = (l: WindowLimit) => `${l.max} per ${formatDuration(l.windowMs)}`;
+    for (const name of REQUEST_LIMIT_NAMES) {
+      const wanted = limits[name] ?? null;
+      const stored = current[name] ?? null;
+      if (wanted?.max === stored?.max && wanted?.windowMs === stored?.windowMs) continue;
+      await writeRequestLimit(this.trx, name, wanted);
+      this.changes.push(
+        wanted
+          ? `set ${requestLimitKey(name)} to ${show(wanted)}`
+          : `reset ${requestLimitKey(name)} to the default (${show(DEFAULT_REQUEST_LIMITS[name])})`,
+      );
+    }
+  }
+
+  private async applyUseDefaultBlockedPrefixes(use: boolean): Promise<void> {
+    if ((await readUseDefaultBlockedPrefixes(this.trx)) === use) return;
+    await writeUseDefaultBlockedPrefixes(this.trx, use);
+    this.changes.push(`set useDefaultBlockedPrefixes to ${use}`);
+  }
+
+  /** The provider-wide destination rules are configuration: replaced to match the file. */
+  private async applyDestinationPolicy(rules: NonNullable<Plan['destinationPolicy']>): Promise<void> {
+    const current = await readProviderDestinationPolicy(this.trx);
+    const fingerprint = (rs: typeof rules) => rs.map((r) => JSON.stringify([r.prefix, r.action, r.description])).sort().join('\n');
+    if (fingerprint(current) === fingerprint(rules)) return;
+    await replaceProviderDestinationPolicy(this.trx, rules);
+    const rule = (r: (typeof rules)[number]) => `${r.action} ${r.prefix === '' ? '(every number)' : r.prefix}`;
+    const before = new Map(current.map((r) => [rule(r), r.description]));
+    const after = new Map(rules.map((r) => [rule(r), r.description]));
+    const added = [...after.keys()].filter((k) => !before.has(k));
+    const removed = [...before.keys()].filter((k) => !after.has(k));
+    const described = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k));
+    const parts = [
+      ...(added.length > 0 ? [`added ${added.join(', ')}`] : []),
+      ...(removed.length > 0 ? [`removed ${removed.join(', ')}`] : []),
+      ...(described.length > 0 ? [`new description for ${described.join(', ')}`] : []),
+    ];
+    this.changes.push(`updated destination policy${parts.length > 0 ? ` (${parts.join('; ')})` : ''}`);
   }
 
   private async applyOrganization(org: OrganizationPlan, providerId: number, path: string): Promise<void> {

@@ -1,4 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { DURATION_PATTERN } from '../domain/duration.js';
+import { MAX_LIMIT } from '../domain/request-limits.js';
 
 /**
  * The shape of a provisioning file (`dialback provision FILE.yaml`). This is the one
@@ -191,6 +193,44 @@ const Did = Type.Object(
   strict,
 );
 
+const WindowLimit = (description: string) =>
+  Type.Optional(
+    Type.Object(
+      {
+        max: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: `At most this many requests (1 to ${MAX_LIMIT})...` }),
+        window: Type.String({ pattern: DURATION_PATTERN, description: '...in any span of this length: "90s", "15m", "1h", "1d" (1s to 7d)' }),
+      },
+      { ...strict, description },
+    ),
+  );
+
+const CallnowLimits = Type.Object(
+  {
+    perNumber: WindowLimit('Requests for one requested number, from anyone (default 7 per 15m)'),
+    distinctNumbersPerAddress: WindowLimit('Different numbers requested from one client address (default 3 per 1h)'),
+    perAddress: WindowLimit('Requests from one client address (default 30 per 1h)'),
+    perCallnowId: WindowLimit('Requests to one CallNow ID, from all addresses together (default 60 per 1h)'),
+  },
+  {
+    ...strict,
+    description:
+      'Provider-wide CallNow request limits. A limit left out of the block is the default; leaving the block out keeps what the server has.',
+  },
+);
+
+const DestinationRule = Type.Object(
+  {
+    prefix: Type.String({
+      pattern: '^\\+?[0-9]*$',
+      maxLength: 32,
+      description: 'E.164 digits, "+" optional ("1900" or "+1900"); "" matches every number',
+    }),
+    action: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
+    description: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  strict,
+);
+
 export const ProvisionFileSchema = Type.Object(
   {
     settings: Type.Optional(Settings),
@@ -198,6 +238,20 @@ export const ProvisionFileSchema = Type.Object(
     tariffs: Type.Optional(Type.Array(Tariff)),
     organizations: Type.Optional(Type.Array(Organization)),
     dids: Type.Optional(Type.Array(Did)),
+    callnowLimits: Type.Optional(CallnowLimits),
+    destinationPolicy: Type.Optional(
+      Type.Array(DestinationRule, {
+        description:
+          'Provider-wide destination rules; the longest matching prefix decides. Replaced to match the file; leaving the list out keeps what the server has.',
+      }),
+    ),
+    useDefaultBlockedPrefixes: Type.Optional(
+      Type.Boolean({
+        description:
+          'Whether the built-in list of premium-rate and satellite prefixes (1900, 449, 4470, 881, 882, 883, 979, ...) applies too. ' +
+          'true on a new server; leaving it out keeps what the server has.',
+      }),
+    ),
   },
   {
     ...strict,

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isNode } from 'yaml';
+import { DURATION_PATTERN } from '../domain/duration.js';
 import { ProvisionFileSchema, type ProvisionFile } from './file-schema.js';
 
 /** One thing wrong with a provisioning file: where (a path such as organizations[0].name) and why. */
@@ -20,6 +21,17 @@ export class ProvisionError extends Error {
   }
 }
 
+/** For each parsed file, where its paths are in the text: problems found after parsing get lines too. */
+const locators = new WeakMap<object, (segments: (string | number)[]) => number | undefined>();
+
+/** The line of `path` (as in Problem.path, e.g. organizations[0].name) in the text `file` was parsed from, if known. */
+export function lineInFile(file: object, path: string): number | undefined {
+  const locate = locators.get(file);
+  if (!locate || path === '') return undefined;
+  const segments = [...path.matchAll(/\[(\d+)\]|([^.[\]]+)/g)].map((m) => (m[1] === undefined ? (m[2] as string) : Number(m[1])));
+  return locate(segments);
+}
+
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
 const validateShape = ajv.compile<ProvisionFile>(ProvisionFileSchema);
 
@@ -37,8 +49,6 @@ export function parseProvisionFile(text: string): ProvisionFile {
     );
   }
   const data: unknown = doc.toJS() ?? {};
-  if (validateShape(data)) return data;
-
   const lineOf = (segments: (string | number)[]): number | undefined => {
     // Walk up until a node with a position is found (a missing key has none).
     for (let n = segments.length; n >= 0; n--) {
@@ -47,6 +57,10 @@ export function parseProvisionFile(text: string): ProvisionFile {
     }
     return undefined;
   };
+  if (validateShape(data)) {
+    locators.set(data, lineOf);
+    return data;
+  }
   throw new ProvisionError(reduceErrors(validateShape.errors ?? []).map((e) => describe(e, lineOf)));
 }
 
@@ -130,6 +144,8 @@ function describePattern(pattern: string): string {
     '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': 'a date YYYY-MM-DD',
     '^[A-Za-z0-9_-]{3,64}$': '3 to 64 letters, digits, "_" or "-"',
     '^([a-z]{2}|caller)$': 'a two-letter language code such as "en", or "caller"',
+    [DURATION_PATTERN]: 'a whole number and s, m, h or d, e.g. "90s", "15m", "1h", "1d"',
+    '^\\+?[0-9]*$': 'digits, "+" optional, e.g. "1900" or "+1900"',
   };
   return known[pattern] ?? `a value matching ${pattern}`;
 }

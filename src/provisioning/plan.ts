@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
+import { formatDuration, parseDuration } from '../domain/duration.js';
 import { isCurrencyCode, parseAmount, type Micros } from '../domain/money.js';
 import { isCountryCode, normalizePhoneNumber, type E164 } from '../domain/phone-number.js';
 import { parseIncrements, validateRate, type Rate } from '../domain/rating.js';
@@ -10,8 +11,18 @@ import {
   type TimeInterval,
   type Weekday,
 } from '../domain/time-interval.js';
+import {
+  DEFAULT_REQUEST_LIMITS,
+  MAX_LIMIT,
+  MAX_WINDOW_MS,
+  MIN_WINDOW_MS,
+  validateDestinationRule,
+  validateRequestLimits,
+  type WindowLimit,
+} from '../domain/request-limits.js';
+import { REQUEST_LIMIT_NAMES, type DestinationPolicyRow, type RequestLimitName } from '../store/policies.js';
 import type { ProvisionExtension, ProvisionFile, ProvisionOrganization } from './file-schema.js';
-import { ProvisionError, type Problem } from './parse.js';
+import { ProvisionError, lineInFile, type Problem } from './parse.js';
 
 /**
  * A provisioning file checked against everything that does not need the database,
@@ -24,6 +35,12 @@ export interface Plan {
   tariffs: { name: string; rates: Rate[] }[];
   organizations: OrganizationPlan[];
   dids: DidPlan[];
+  /** The CallNow request limits the file sets (a name left out: the default); null: no callnowLimits block, keep the server's. */
+  callnowLimits: Partial<Record<RequestLimitName, WindowLimit>> | null;
+  /** The provider-wide destination rules, prefixes as digits; null: no destinationPolicy list, keep the server's. */
+  destinationPolicy: DestinationPolicyRow[] | null;
+  /** null: not in the file, keep the server's (true on a new server). */
+  useDefaultBlockedPrefixes: boolean | null;
 }
 
 export interface TrunkPlan {
@@ -121,7 +138,8 @@ export function randomCallNowId(): string {
 export function buildPlan(file: ProvisionFile, context: PlanContext): Plan {
   const problems: Problem[] = [];
   const report = (path: string, message: string): void => {
-    problems.push({ path, message });
+    const line = lineInFile(file, path);
+    problems.push(line === undefined ? { path, message } : { path, message, line });
   };
   /** Runs a domain conversion; a DomainError becomes a problem at `path`. */
   const attempt = <T>(path: string, run: () => T): T | undefined => {
@@ -387,6 +405,59 @@ export function buildPlan(file: ProvisionFile, context: PlanContext): Plan {
     seenIds.add(id);
   }
 
+  let callnowLimits: Plan['callnowLimits'] = null;
+  if (file.callnowLimits) {
+    callnowLimits = {};
+    for (const name of REQUEST_LIMIT_NAMES) {
+      const given = file.callnowLimits[name];
+      if (!given) continue;
+      const path = `callnowLimits.${name}`;
+      const windowMs = attempt(`${path}.window`, () => parseDuration(given.window));
+      // The limiter's own check decides; each field alone, so each problem has its own path.
+      const check = (field: 'max' | 'window', limit: WindowLimit): boolean => {
+        try {
+          validateRequestLimits({ ...DEFAULT_REQUEST_LIMITS, [name]: limit });
+          return true;
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          report(
+            `${path}.${field}`,
+            field === 'max'
+              ? `must be a whole number from 1 to ${MAX_LIMIT}, got ${given.max}`
+              : `must be from ${formatDuration(MIN_WINDOW_MS)} to ${formatDuration(MAX_WINDOW_MS)}, got "${given.window}"`,
+          );
+          return false;
+        }
+      };
+      const maxOk = check('max', { max: given.max, windowMs: DEFAULT_REQUEST_LIMITS[name].windowMs });
+      const windowOk = windowMs !== undefined && check('window', { max: DEFAULT_REQUEST_LIMITS[name].max, windowMs });
+      if (maxOk && windowOk) callnowLimits[name] = { max: given.max, windowMs };
+    }
+  }
+
+  let destinationPolicy: Plan['destinationPolicy'] = null;
+  if (file.destinationPolicy) {
+    destinationPolicy = file.destinationPolicy.map((r, i) => {
+      const rule: DestinationPolicyRow = {
+        prefix: r.prefix.replace(/^\+/, ''),
+        action: r.action,
+        description: r.description ?? '',
+      };
+      attempt(`destinationPolicy[${i}].prefix`, () => validateDestinationRule(rule));
+      return rule;
+    });
+    duplicates(destinationPolicy, (r) => r.prefix, 'destinationPolicy', 'prefix');
+  }
+
   if (problems.length > 0) throw new ProvisionError(problems);
-  return { settings, trunks, tariffs, organizations, dids };
+  return {
+    settings,
+    trunks,
+    tariffs,
+    organizations,
+    dids,
+    callnowLimits,
+    destinationPolicy,
+    useDefaultBlockedPrefixes: file.useDefaultBlockedPrefixes ?? null,
+  };
 }

@@ -242,41 +242,40 @@ export async function recordCallnowRequest(
     if (existing) return { created: false, request: existing };
   }
   const now = nowIso(clock);
-  try {
-    const row = await db
-      .insertInto('callbackRequests')
-      .values({
-        kind: 'callnow',
-        accountId: request.accountId,
-        extensionId: request.extensionId,
-        callbackAccountId: null,
-        authorizedCalleridId: null,
-        requesterName: request.requesterName,
-        requesterNumber: request.requesterNumber,
-        destinationNumber: null,
-        clientAddress: request.clientAddress,
-        language: request.language,
-        state: request.state,
-        reason: request.reason,
-        idempotencyKey: request.idempotencyKey,
-        publicToken: randomBytes(18).toString('base64url'),
-        scheduledAt: null,
-        creditAccountId: request.creditAccountId,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning(REQUEST_COLUMNS)
-      .executeTakeFirstOrThrow();
-    return { created: true, request: toRecord(row) };
-  } catch (error) {
-    // Two posts with one key raced: the unique index let one through; that one is the request.
-    const existing = request.idempotencyKey === null ? undefined : await findByIdempotencyKey(db, request.idempotencyKey);
-    if (existing) return { created: false, request: existing };
-    throw error;
-  }
+  const row = await db
+    .insertInto('callbackRequests')
+    .values({
+      kind: 'callnow',
+      accountId: request.accountId,
+      extensionId: request.extensionId,
+      callbackAccountId: null,
+      authorizedCalleridId: null,
+      requesterName: request.requesterName,
+      requesterNumber: request.requesterNumber,
+      destinationNumber: null,
+      clientAddress: request.clientAddress,
+      language: request.language,
+      state: request.state,
+      reason: request.reason,
+      idempotencyKey: request.idempotencyKey,
+      publicToken: randomBytes(18).toString('base64url'),
+      scheduledAt: null,
+      creditAccountId: request.creditAccountId,
+      createdAt: now,
+      updatedAt: now,
+    })
+    // Two posts with one key raced: the unique index lets one through; that one is the request.
+    .onConflict((oc) => oc.column('idempotencyKey').doNothing())
+    .returning(REQUEST_COLUMNS)
+    .executeTakeFirst();
+  if (row) return { created: true, request: toRecord(row) };
+  const existing = request.idempotencyKey === null ? undefined : await findByIdempotencyKey(db, request.idempotencyKey);
+  if (!existing) throw new Error('a CallNow request was neither inserted nor found');
+  return { created: false, request: existing };
 }
 
-async function findByIdempotencyKey(db: Db, key: string): Promise<CallnowRequestRecord | undefined> {
+/** The request recorded with this idempotency key, if any. */
+export async function findByIdempotencyKey(db: Db, key: string): Promise<CallnowRequestRecord | undefined> {
   const row = await db.selectFrom('callbackRequests').select(REQUEST_COLUMNS).where('idempotencyKey', '=', key).executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }

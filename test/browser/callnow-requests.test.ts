@@ -5,9 +5,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BaresipPeer } from '../helpers/peers/baresip.js';
 import { startBaresip } from '../helpers/peers/baresip.js';
 import { requirePeers } from '../helpers/peers/availability.js';
+import { startSipp } from '../helpers/peers/sipp.js';
+import { ledgerEntries } from '../../src/store/credit-accounts.js';
 import { demoWith, startApp, type AppUnderTest } from './harness.js';
 
-const peers = requirePeers('baresip');
+const peers = requirePeers('baresip', 'sipp');
 
 interface Answer {
   status: number;
@@ -139,13 +141,12 @@ describe('CallNow requests', () => {
     expect(await requests(server)).toHaveLength(0);
   });
 
-  it('a form posted twice is one request', async () => {
+  it('a form posted twice is one request, and the repeats do not count against the limits', async () => {
     server = await startApp(demoWith(5090), { clock: () => SUNDAY_NOON_SYDNEY });
     const fields = { myname: 'Jane', phone: '0298765432', requestKey: 'k2u8JkVb0SXxk5f1yqV7aA' };
     const first = await post(server, '/callnow/john_doe', fields);
-    const second = await post(server, '/callnow/john_doe', fields);
     expect(first.status).toBe(303);
-    expect(second.location).toBe(first.location);
+    for (let i = 0; i < 10; i++) expect((await post(server, '/callnow/john_doe', fields)).location).toBe(first.location);
     expect(await requests(server)).toHaveLength(1);
   });
 
@@ -198,6 +199,16 @@ describe('CallNow requests', () => {
     expect(await requests(server)).toHaveLength(0);
   });
 
+  it('serves a bounded number of CAPTCHA images a minute to one address', async () => {
+    server = await startApp(demoWith(5090, (y) => y.replace('captcha: false', 'captcha: true')));
+    const form = await get(server, '/callnow/john_doe');
+    const image = /src="(\/callnow\/captcha\/[\w-]+\.png)"/.exec(form.html)?.[1] ?? '';
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await fetch(`${server.baseUrl}${image}`)).status);
+    expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true);
+    expect(statuses[60]).toBe(429);
+  });
+
   it('the owner declines with 2: "The owner declined the call."', async () => {
     server = await startApp(demoWith(5090), { clock: () => MONDAY_TEN_SYDNEY });
     phone = await startBaresip({ name: 'owner', answerMode: 'auto', accountParams: 'audio_codecs=PCMU' });
@@ -210,6 +221,27 @@ describe('CallNow requests', () => {
     const page = await statusOf(server, submitted);
     expect(page).toContain('The owner declined the call.');
     expect((await requests(server))[0]).toMatchObject({ state: 'owner-declined', reason: 'declined', costMicros: 0 });
+  });
+
+  it('the requester\'s line is busy: "nobody answered", and the owner\'s reserved credit is released', async () => {
+    const carrier = await startSipp({ scenario: 'uas-busy', timeoutMs: 30_000 });
+    try {
+      server = await startApp(demoWith(carrier.localPort), { clock: () => MONDAY_TEN_SYDNEY });
+      phone = await startBaresip({ name: 'owner', answerMode: 'auto', accountParams: 'audio_codecs=PCMU' });
+      expect((await phone.addAccount(`<sip:001002@${server.sipAddress}>;auth_pass=a-long-secret;regint=60;answermode=auto;audio_codecs=PCMU`))?.type).toBe('REGISTER_OK');
+      // A mobile number: the demo's first rule accepts it without asking the owner.
+      const page = await statusOf(server, await post(server, '/callnow/john_doe', { myname: 'Jane', phone: '0412 345 678' }));
+      expect(page).toContain('We called you but nobody answered.');
+      expect(page).toContain('The line was busy.');
+      await phone.waitForEvent('CALL_CLOSED', { timeoutMs: 10_000 });
+      const request = (await requests(server))[0];
+      expect(request).toMatchObject({ state: 'requester-no-answer', reason: 'busy', costMicros: 0 });
+      const extension = await server.store.db.selectFrom('extensions').select('creditAccountId').where('number', '=', '001002').executeTakeFirstOrThrow();
+      const entries = (await ledgerEntries(server.store.db, extension.creditAccountId)).map((e) => e.kind);
+      expect(entries).toEqual(['recharge', 'reservation', 'release']);
+    } finally {
+      await carrier.stop(0);
+    }
   });
 
   it('the owner does not answer, or is not registered at all', async () => {

@@ -46,6 +46,8 @@ describe('CallNow in a browser, with a real phone and a real carrier', () => {
     const owner = desk;
 
     const page = await browser.newPage();
+    let loads = 0;
+    page.on('load', () => loads++);
     await page.goto(`${server.baseUrl}/callnow/john_doe`);
     expect(await page.locator('h1').textContent()).toBe('Call me back');
     expect(await page.locator('main').textContent()).toContain('John Doe will call you back');
@@ -72,6 +74,8 @@ describe('CallNow in a browser, with a real phone and a real carrier', () => {
     await page.locator('#status[data-state="completed"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('.state').textContent()).toBe('The call has finished.');
     expect(await page.locator('.cost').textContent()).toMatch(/0\.12/);
+    // The form and the status page loaded once each: the status moved live (SSE), not by reloads.
+    expect(loads).toBe(2);
 
     // The carrier saw our caller ID in From and P-Asserted-Identity (its scenario checks both).
     const carried = await carrier.stop(3_000);

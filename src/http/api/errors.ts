@@ -5,7 +5,15 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
  * Every error of the REST API has one shape, `{ error, message, field? }`: `error` is a
  * stable code clients branch on, `message` is for people, `field` names the bad input.
  */
-export type ApiErrorCode = 'bad_request' | 'unauthorized' | 'not_found' | 'conflict' | 'unsupported_media_type' | 'internal';
+export type ApiErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'not_found'
+  | 'conflict'
+  | 'unsupported_media_type'
+  | 'too_many_requests'
+  | 'internal'
+  | 'unavailable';
 
 export const ErrorBody = {
   type: 'object',
@@ -14,7 +22,7 @@ export const ErrorBody = {
   properties: {
     error: {
       type: 'string',
-      enum: ['bad_request', 'unauthorized', 'not_found', 'conflict', 'unsupported_media_type', 'internal'],
+      enum: ['bad_request', 'unauthorized', 'not_found', 'conflict', 'unsupported_media_type', 'too_many_requests', 'internal', 'unavailable'],
       description: 'A stable code to branch on',
     },
     message: { type: 'string', description: 'What went wrong, for people' },
@@ -32,10 +40,12 @@ export const commonErrorResponses = {
   500: described('The server failed; the request may or may not have taken effect'),
 } as const;
 export const conflictResponse = described('The request conflicts with the current state (e.g. the CallNow ID is taken)');
+export const tooManyRequestsResponse = described('A request limit was reached (per number, per address, per CallNow ID); Retry-After says when to try again');
+export const unavailableResponse = described('This server cannot do that now (e.g. it places no calls); try again later');
 
 export class ApiError extends Error {
   constructor(
-    readonly statusCode: 400 | 401 | 404 | 409,
+    readonly statusCode: 400 | 401 | 404 | 409 | 429 | 503,
     readonly code: ApiErrorCode,
     message: string,
     readonly field?: string,
@@ -74,6 +84,7 @@ const PATTERN_WORDS: Record<string, string> = {
   name: 'plain text without control characters',
   message: 'plain text without control characters',
   availability: 'the name of a time interval, or null for Anytime',
+  'idempotency-key': '8 to 64 letters, digits, "_" or "-"',
 };
 
 /** Turns the first schema violation into a sentence that names the field, e.g. "rules[2].number is required". */

@@ -3,12 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/db.js';
 import { bearerAuthentication } from './auth.js';
 import { callnowRoutes } from './callnow.js';
+import { callnowRequestRoutes, type CallnowRequestsDependencies } from './callnow-requests.js';
 import { handleApiError, sendError } from './errors.js';
 
 export interface ApiV1Options {
   store: Store;
   /** The base of public CallNow links (DIALBACK_PUBLIC_URL). */
   publicUrl?: string;
+  /** What placing CallNow requests needs (the pages' options do); without it POST .../callnow/requests answers 503. */
+  callnow?: CallnowRequestsDependencies;
 }
 
 const DEFAULT_PUBLIC_URL = 'http://localhost:8080';
@@ -31,8 +34,7 @@ export async function apiV1(app: FastifyInstance, deps: ApiV1Options): Promise<v
   app.decorateRequest('apiPrincipal', null);
   app.addHook('onRequest', bearerAuthentication(deps.store));
 
-  await app.register(callnowRoutes, {
-    store: deps.store,
-    publicUrl: (deps.publicUrl ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, ''),
-  });
+  const publicUrl = (deps.publicUrl ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
+  await app.register(callnowRoutes, { store: deps.store, publicUrl });
+  await app.register(callnowRequestRoutes, { store: deps.store, publicUrl, ...(deps.callnow ? { callnow: deps.callnow } : {}) });
 }
