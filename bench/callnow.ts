@@ -154,6 +154,7 @@ async function main(): Promise<void> {
   const warmedUp = sentAt.size;
 
   // 1. Open loop: a steady arrival rate with requests ringing the owner for ringMs each.
+  mostRinging = ringing;
   const statuses: Promise<number>[] = [];
   const start = performance.now();
   const count = rate * seconds;
@@ -188,7 +189,9 @@ async function main(): Promise<void> {
   await waitForInvites(before + accepted);
   const closedNumbers = [...sentAt.keys()].slice(before);
   console.log(`closed loop: ${total} requests, ${inFlight} posts outstanding: ${((accepted / elapsedMs) * 1000).toFixed(0)} requests accepted per second`);
-  console.log(`  submission to owner's INVITE: ${percentiles(latencies(closedNumbers))}`);
+  // Past what the server takes, posts are accepted faster than owners are rung: these
+  // latencies are the backlog, not the path.
+  console.log(`  submission to owner's INVITE under that overload: ${percentiles(latencies(closedNumbers))}`);
 
   agent.destroy();
   await new Promise((resolve) => setTimeout(resolve, ringMs + 500));
