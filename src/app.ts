@@ -11,7 +11,7 @@ import { readDestinationRules, readRequestLimits } from './store/policies.js';
 import { readSettings } from './store/settings.js';
 import { WriteBatcher } from './store/write-batcher.js';
 
-export type AppConfig = Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress' | 'sipDigestAlgorithms' | 'rtpPorts'> & Partial<Pick<Config, 'publicUrl'>>;
+export type AppConfig = Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress' | 'sipDigestAlgorithms' | 'rtpPorts'> & Partial<Pick<Config, 'publicUrl' | 'trustProxy'>>;
 
 export interface AppOptions {
   config: AppConfig;
@@ -52,6 +52,7 @@ export async function createApp(options: AppOptions) {
     logger,
     version,
     ...(options.config.publicUrl ? { publicUrl: options.config.publicUrl } : {}),
+    trustProxy: options.config.trustProxy ?? false,
     callnow: { flows, captcha: new CaptchaStore({ clock }), defaultCountry: settings.defaultCountry ?? 'US' },
   });
   return {

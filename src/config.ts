@@ -14,6 +14,12 @@ export interface Config {
   sipDigestAlgorithms: ('SHA-256' | 'MD5')[];
   /** Base of CallNow links, without a trailing slash. */
   publicUrl: string;
+  /**
+   * Which proxies in front of the HTTP server to believe about the client's address
+   * (X-Forwarded-For): false (none), a number of hops, or addresses/CIDR ranges. The
+   * CallNow limits key on that address, so behind a proxy this must be set.
+   */
+  trustProxy: false | number | string[];
   logLevel: LogLevel;
 }
 
@@ -110,6 +116,21 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`DIALBACK_PUBLIC_URL: expected an http:// or https:// URL, got "${publicUrlText}"`);
   }
 
+  const trustText = read('DIALBACK_TRUST_PROXY', '');
+  let trustProxy: false | number | string[] = false;
+  if (/^\d{1,2}$/.test(trustText)) trustProxy = Number(trustText);
+  else if (trustText !== '') {
+    const entries = trustText.split(',').map((entry) => entry.trim());
+    const bad = entries.filter((entry) => {
+      const [address = '', bits, ...rest] = entry.split('/');
+      const family = isIP(address);
+      if (family === 0 || rest.length > 0) return true;
+      return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+    });
+    if (bad.length > 0) problems.push(`DIALBACK_TRUST_PROXY: expected a number of proxy hops, or addresses/CIDR ranges separated by commas (e.g. "10.0.0.0/8,::1"), got "${trustText}"`);
+    else trustProxy = entries;
+  }
+
   const logLevelText = read('DIALBACK_LOG_LEVEL', 'info');
   const logLevel = LOG_LEVELS.find((level) => level === logLevelText);
   if (!logLevel) {
@@ -127,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     rtpPorts,
     sipDigestAlgorithms,
     publicUrl,
+    trustProxy,
     logLevel: logLevel ?? 'info',
   };
 }

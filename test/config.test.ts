@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       rtpPorts: { first: 20000, last: 29999 },
       sipDigestAlgorithms: ['MD5'],
       publicUrl: 'http://localhost:8080',
+      trustProxy: false,
       logLevel: 'info',
     });
   });
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       DIALBACK_PUBLIC_URL: 'https://call.example.com/',
       DIALBACK_LOG_LEVEL: 'debug',
       DIALBACK_SIP_DIGEST_ALGORITHMS: 'md5, sha-256',
+      DIALBACK_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
@@ -41,7 +43,9 @@ describe('loadConfig', () => {
       publicUrl: 'https://call.example.com',
       logLevel: 'debug',
       sipDigestAlgorithms: ['MD5', 'SHA-256'],
+      trustProxy: ['127.0.0.1', '10.0.0.0/8', '::1'],
     });
+    expect(loadConfig({ DIALBACK_TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 
   it.each([
@@ -58,6 +62,8 @@ describe('loadConfig', () => {
     ['DIALBACK_LOG_LEVEL', 'loud', /DIALBACK_LOG_LEVEL: expected one of fatal, error/],
     ['DIALBACK_SIP_DIGEST_ALGORITHMS', 'SHA-512', /DIALBACK_SIP_DIGEST_ALGORITHMS: expected SHA-256 and\/or MD5/],
     ['DIALBACK_SIP_DIGEST_ALGORITHMS', 'MD5,MD5', /DIALBACK_SIP_DIGEST_ALGORITHMS/],
+    ['DIALBACK_TRUST_PROXY', 'yes', /DIALBACK_TRUST_PROXY: expected a number of proxy hops/],
+    ['DIALBACK_TRUST_PROXY', '10.0.0.0/33', /DIALBACK_TRUST_PROXY/],
   ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });

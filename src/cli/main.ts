@@ -19,6 +19,7 @@ Environment:
   DIALBACK_RTP_PORTS           default 20000-29999
   DIALBACK_SIP_DIGEST_ALGORITHMS  default MD5; e.g. SHA-256,MD5 (offered in that order)
   DIALBACK_PUBLIC_URL          the base of CallNow links
+  DIALBACK_TRUST_PROXY         proxy hops (1) or proxy addresses/CIDRs to believe for client addresses
   DIALBACK_LOG_LEVEL           default info`;
 
 function program(): Command {

@@ -392,3 +392,23 @@ export function isDestinationAllowed(e164: string, rules: readonly DestinationRu
   }
   return best?.action !== 'deny';
 }
+
+/**
+ * The key a client address is limited by: an IPv4 address as it is (also when written as
+ * IPv4-mapped IPv6), an IPv6 address by its /64, since one subscriber usually holds a whole
+ * /64 and could otherwise take a fresh address for every request.
+ */
+export function clientAddressKey(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('%')[0]!.split('::');
+  const headParts = head === '' ? [] : head.split(':');
+  const tailParts = tail === '' ? [] : tail.split(':');
+  const missing = address.includes('::') ? 8 - headParts.length - tailParts.length : 0;
+  const groups = [...headParts, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailParts];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

@@ -5,7 +5,7 @@ import { decideCallnow, normalizeRequesterName } from '../domain/callnow.js';
 import { available } from '../domain/ledger.js';
 import { tryNormalizePhoneNumber } from '../domain/phone-number.js';
 import { billedSeconds, callCost, maxAffordableSeconds, RateTable, type Rate } from '../domain/rating.js';
-import { isDestinationAllowed, type DestinationRule, type RequestLimiter } from '../domain/request-limits.js';
+import { clientAddressKey, isDestinationAllowed, type DestinationRule, type RequestLimiter } from '../domain/request-limits.js';
 import { isOpenAt } from '../domain/time-interval.js';
 import type { Logger } from '../logger.js';
 import { sayDigits, type PromptLanguage, PROMPT_LANGUAGES } from '../media/speech.js';
@@ -96,7 +96,7 @@ export async function submitCallnowRequest(deps: CallnowDependencies, target: Ca
     if (earlier) return { kind: 'recorded', request: earlier, created: false };
   }
   const now = deps.clock();
-  const admitted = deps.limiter.admit({ address: submission.clientAddress, number, callnowId: target.callnowId }, now);
+  const admitted = deps.limiter.admit({ address: clientAddressKey(submission.clientAddress), number, callnowId: target.callnowId }, now);
   if (!admitted.allowed) return { kind: 'limited', reason: admitted.reason, retryAfterSeconds: admitted.retryAfterSeconds };
 
   const refusal = await refusalOf(deps, target, number, name, now);

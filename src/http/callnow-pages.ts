@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatMoney } from '../domain/money.js';
+import { clientAddressKey } from '../domain/request-limits.js';
 import { oneStepKey, submitCallnowRequest, type CallnowDependencies, type SubmissionResult } from '../flows/callnow.js';
 import type { RequestStatus } from '../flows/request-events.js';
 import { callnowRequestByToken, FINAL_STATES, loadCallnowTarget, type CallnowTarget } from '../store/callnow.js';
@@ -249,7 +250,7 @@ export function callnowPages(app: FastifyInstance, options: CallnowPagesOptions)
   };
 
   app.get<{ Params: { file: string } }>('/callnow/captcha/:file', { schema: { hide: true } }, (request, reply) => {
-    if (!imageAllowed(request.ip)) return reply.code(429).headers(SECURITY_HEADERS).header('retry-after', '60').type('text/plain').send('too many images');
+    if (!imageAllowed(clientAddressKey(request.ip))) return reply.code(429).headers(SECURITY_HEADERS).header('retry-after', '60').type('text/plain').send('too many images');
     const id = /^([\w-]{1,64})\.png$/.exec(request.params.file)?.[1];
     const image = id ? captcha.image(id) : null;
     if (!image) return reply.code(404).headers(SECURITY_HEADERS).type('text/plain').send('no such image');

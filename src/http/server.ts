@@ -11,13 +11,20 @@ export interface HttpDependencies {
   version: string;
   /** The base of CallNow links (DIALBACK_PUBLIC_URL). */
   publicUrl?: string;
+  /** DIALBACK_TRUST_PROXY: whose X-Forwarded-For to believe. */
+  trustProxy?: false | number | string[];
   /** The public CallNow pages; left out where no calls can be placed (e.g. tools that only need the API). */
   callnow?: CallnowPagesOptions;
 }
 
 /** The HTTP side: health, the OpenAPI document, and (in later parts) pages and the REST API. */
-export async function buildHttpServer({ store, logger, version, publicUrl, callnow }: HttpDependencies) {
-  const app = Fastify({ loggerInstance: logger.child({ component: 'http' }), bodyLimit: 1024 * 1024 });
+export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, callnow }: HttpDependencies) {
+  const app = Fastify({
+    loggerInstance: logger.child({ component: 'http' }),
+    bodyLimit: 1024 * 1024,
+    // A hop count trusts that many proxies nearest to us.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -23,11 +23,11 @@ async function get(server: AppUnderTest, path: string, headers: Record<string, s
   return { status: response.status, location: response.headers.get('location'), html: await response.text(), headers: response.headers };
 }
 
-async function post(server: AppUnderTest, path: string, fields: Record<string, string>): Promise<Answer> {
+async function post(server: AppUnderTest, path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Answer> {
   const response = await fetch(`${server.baseUrl}${path}`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(fields).toString(),
   });
   return { status: response.status, location: response.headers.get('location'), html: await response.text(), headers: response.headers };
@@ -167,6 +167,18 @@ describe('CallNow requests', () => {
       statuses.push((await post(server, '/callnow/john_doe', { myname: 'Jane', phone: number })).status);
     }
     expect(statuses).toEqual([303, 303, 303, 429]);
+  });
+
+  it('behind a trusted proxy, limits key on the client address it forwards (IPv6 by /64)', async () => {
+    server = await startApp(demoWith(5090, (y) => y.replace('availability: Anytime', 'availability: Office hours')), { clock: () => SUNDAY_NOON_SYDNEY }, { trustProxy: 1 });
+    const from = (address: string, number: string) => post(server!, '/callnow/john_doe', { myname: 'Jane', phone: number }, { 'x-forwarded-for': address });
+    const statuses: number[] = [];
+    // Four numbers, each from another client: no address asks for more than three.
+    for (const [i, address] of ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4'].entries()) statuses.push((await from(address, `029876543${i}`)).status);
+    // One IPv6 subscriber with a fresh address each time is still one client.
+    for (const [i, address] of ['2001:db8:1:2::a', '2001:db8:1:2::b', '2001:db8:1:2::c', '2001:db8:1:2::d'].entries()) statuses.push((await from(address, `029876544${i}`)).status);
+    expect(statuses).toEqual([303, 303, 303, 303, 303, 303, 303, 429]);
+    expect((await requests(server)).map((r) => r.clientAddress).slice(0, 2)).toEqual(['198.51.100.1', '198.51.100.2']);
   });
 
   it('the one-step link places the request at once; with image validation on it shows the filled form and the image', async () => {

@@ -20,12 +20,16 @@ export interface AppUnderTest {
 }
 
 /** The whole server (SIP, flows, HTTP) on a provisioned SQLite store, on ports of its own. */
-export async function startApp(yaml: string, options: Partial<Pick<AppOptions, 'callnow' | 'limits' | 'clock'>> = {}): Promise<AppUnderTest> {
+export async function startApp(
+  yaml: string,
+  options: Partial<Pick<AppOptions, 'callnow' | 'limits' | 'clock'>> = {},
+  config: Partial<AppOptions['config']> = {},
+): Promise<AppUnderTest> {
   const store = await openSqliteForTest();
   await applyPlan(store.db, buildPlan(parseProvisionFile(yaml), await readSettings(store.db)));
   const sipPort = await allocatePort();
   const app = await createApp({
-    config: { sipHost: '127.0.0.1', sipPort, sipPublicAddress: null, sipDigestAlgorithms: ['MD5'], rtpPorts: TEST_RTP_PORTS },
+    config: { sipHost: '127.0.0.1', sipPort, sipPublicAddress: null, sipDigestAlgorithms: ['MD5'], rtpPorts: TEST_RTP_PORTS, ...config },
     store,
     logger: createLogger(process.env.DIALBACK_TEST_LOG === '1' ? 'debug' : 'silent'),
     version: 'test',

@@ -14,6 +14,7 @@ import {
   type DestinationRule,
   type LimitRefusal,
   type RequestLimits,
+  clientAddressKey,
 } from '../../src/domain/request-limits.js';
 import { domainError } from '../helpers/domain-error.js';
 
@@ -644,5 +645,17 @@ describe('isDestinationAllowed', () => {
     const error = domainError(() => isDestinationAllowed('+12125551234', [rule as unknown as DestinationRule]));
     expect(error.code).toBe('invalid_destination_rule');
     expect(error.message).toMatch(message);
+  });
+});
+
+describe('clientAddressKey', () => {
+  it('keeps IPv4 as it is, unwraps IPv4-mapped IPv6, and keys IPv6 by its /64', () => {
+    expect(clientAddressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientAddressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientAddressKey('2001:db8:85a3:0001:0000:8a2e:0370:7334')).toBe('2001:db8:85a3:1::/64');
+    expect(clientAddressKey('2001:db8:85a3:1::7334')).toBe('2001:db8:85a3:1::/64');
+    expect(clientAddressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientAddressKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientAddressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
   });
 });
