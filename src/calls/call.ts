@@ -27,10 +27,12 @@ export interface CallEnd {
   at: number;
 }
 
-/** A prompt to say: shipped prompt names (or the owner's recordings by the same names), in one language. */
+/** A prompt to say: shipped prompt names (or an account's recordings by the same names), in one language. */
 export interface Say {
   prompts: readonly string[];
   language: PromptLanguage;
+  /** Play this account's sound-library recordings where it (or an account above it) has one by that name. */
+  account?: number;
   /** Stop playing when the listener presses a key; the key is kept for the next collect. */
   bargeIn?: boolean;
 }
@@ -102,6 +104,23 @@ export interface Bridge {
   interrupt(side: Call, say: Omit<Say, 'bargeIn'>): Promise<PlayOutcome>;
   /** Stops relaying; both calls stay up. */
   stop(): void;
+}
+
+/** A call someone is making to us, not answered yet. */
+export interface IncomingLeg {
+  /**
+   * The caller's number as the carrier asserts it (P-Asserted-Identity, else From), or null
+   * when it is withheld (Privacy: id, anonymous).
+   */
+  readonly callerId: string | null;
+  /** The number dialled (the Request-URI's user). */
+  readonly dialled: string | null;
+  /** Resolves if the caller hangs up before we answer or refuse. */
+  readonly abandoned: Promise<void>;
+  /** Lets it ring (180). */
+  ring(): void;
+  /** Refuses it without answering, so the caller is charged nothing: busy 486, unavailable 480, declined 603. */
+  reject(cause: 'busy' | 'unavailable' | 'declined'): void;
 }
 
 export interface CallControl {

@@ -2,10 +2,10 @@ import { MediaBridge } from '../media/bridge.js';
 import { DigitCollector, parseDtmfInfo, type CollectResult } from '../media/dtmf.js';
 import { playSequence, type PlayOutcome } from '../media/player.js';
 import type { RtpPortPool, RtpSocketPair } from '../media/ports.js';
-import type { PromptLibrary } from '../media/prompts.js';
 import { RtpSession } from '../media/rtp-session.js';
-import { answerOffer, createOffer, formatSdp, parseSdp, readAnswer, SdpError, type Negotiated, type ReadAnswerResult } from '../media/sdp.js';
-import { getHeader } from '../sip/message/index.js';
+import { answerOffer, createOffer, formatSdp, parseSdp, readAnswer, SdpError, type CodecName, type Negotiated, type ReadAnswerResult } from '../media/sdp.js';
+import type { PromptLanguage } from '../media/speech.js';
+import { getHeader, parseNameAddress } from '../sip/message/index.js';
 import type { SipRequest } from '../sip/message/types.js';
 import type { Dialer, DialOptions } from '../sip/ua/dialer.js';
 import type { IncomingCall } from '../sip/ua/incoming-call.js';
@@ -18,12 +18,21 @@ import type {
   CallEnd,
   CollectOptions,
   ExtensionCallOptions,
+  IncomingLeg,
   HangupCause,
   NumberCallOptions,
   OriginateOptions,
   Originated,
   Say,
 } from './call.js';
+
+/**
+ * Where the audio of what calls say comes from: shipped prompts by name, or an account's
+ * recordings by the same names (the sound library). PromptLibrary is the first kind.
+ */
+export interface SoundSource {
+  sequence(names: readonly string[], language: PromptLanguage, codec: CodecName, account?: number): Promise<Uint8Array[]>;
+}
 
 export interface SipCallControlOptions {
   /** The address we put in SDP (c=): where peers send us RTP. */
@@ -57,7 +66,7 @@ export class SipCallControl implements CallControl {
   constructor(
     private readonly dialer: Dialer,
     private readonly ports: RtpPortPool,
-    private readonly prompts: PromptLibrary,
+    private readonly prompts: SoundSource,
     private readonly options: SipCallControlOptions,
   ) {
     this.clock = options.clock ?? Date.now;
@@ -78,6 +87,11 @@ export class SipCallControl implements CallControl {
 
   callNumber(e164: string, options: NumberCallOptions): Promise<Originated> {
     return this.originate(options, (dial) => this.dialer.callNumber(e164, options.trunk, options.callerId, dial, options.callerName ?? null));
+  }
+
+  /** The flows' view of a call made to us: who calls, ring, refuse. */
+  incoming(call: IncomingCall): IncomingLeg {
+    return new SipIncomingLeg(call);
   }
 
   bridge(a: Call, b: Call): Bridge {
@@ -212,7 +226,7 @@ export class SipCall implements Call {
     private readonly session: SipSession,
     readonly media: RtpSession,
     negotiated: Negotiated,
-    private readonly prompts: PromptLibrary,
+    private readonly prompts: SoundSource,
     private readonly options: { mediaAddress: string; mediaTimeoutMs: number; clock: () => number },
   ) {
     this.id = session.callId;
@@ -238,7 +252,7 @@ export class SipCall implements Call {
   async say(say: Say): Promise<PlayOutcome> {
     if (this.signal.aborted) return 'interrupted';
     if (say.bargeIn && this.typeAhead.length > 0) return 'interrupted';
-    const audio = await this.prompts.sequence(say.prompts, say.language, this.media.options.codec.name);
+    const audio = await this.prompts.sequence(say.prompts, say.language, this.media.options.codec.name, say.account);
     const stop = new AbortController();
     const onCallEnd = () => stop.abort();
     this.signal.addEventListener('abort', onCallEnd, { once: true });
@@ -350,6 +364,59 @@ export class SipCall implements Call {
   }
 }
 
+const REJECT_STATUS: Record<'busy' | 'unavailable' | 'declined', [number, string]> = {
+  busy: [486, 'Busy Here'],
+  unavailable: [480, 'Temporarily Unavailable'],
+  declined: [603, 'Decline'],
+};
+
+class SipIncomingLeg implements IncomingLeg {
+  readonly callerId: string | null;
+  readonly dialled: string | null;
+  readonly abandoned: Promise<void>;
+
+  constructor(private readonly call: IncomingCall) {
+    this.dialled = call.dialled;
+    this.callerId = callerIdOf(call);
+    this.abandoned = new Promise((resolve) => {
+      call.onCancel = () => resolve();
+    });
+  }
+
+  ring(): void {
+    this.call.ring();
+  }
+
+  reject(cause: 'busy' | 'unavailable' | 'declined'): void {
+    const [status, reason] = REJECT_STATUS[cause];
+    this.call.reject(status, reason);
+  }
+}
+
+/**
+ * The caller's number: P-Asserted-Identity when the carrier sends one (RFC 3325: it is
+ * the network's word, From is the caller's), else From; null when the caller withholds it
+ * (Privacy: id or header, RFC 3323) or it is anonymous.
+ */
+function callerIdOf(call: IncomingCall): string | null {
+  const privacy = (call.header('Privacy') ?? '').toLowerCase();
+  if (/\b(id|header|user)\b/.test(privacy)) return null;
+  let user: string | null = null;
+  const asserted = call.header('P-Asserted-Identity');
+  if (asserted) {
+    try {
+      user = parseNameAddress(asserted.split(',')[0] ?? '').uri.user;
+    } catch {
+      user = null;
+    }
+  }
+  user ??= call.from.uri.user;
+  if (!user) return null;
+  const decoded = decodeURIComponent(user);
+  if (/^(anonymous|unknown|restricted|unavailable|private)$/i.test(decoded)) return null;
+  return decoded;
+}
+
 class SipBridge implements Bridge {
   readonly startedAt: number;
   readonly ended: Promise<{ first: Call | null; at: number }>;
@@ -359,7 +426,7 @@ class SipBridge implements Bridge {
   constructor(
     a: SipCall,
     b: SipCall,
-    private readonly prompts: PromptLibrary,
+    private readonly prompts: SoundSource,
     private readonly clock: () => number,
   ) {
     this.relay = new MediaBridge(a.media, b.media, clock);
@@ -381,7 +448,7 @@ class SipBridge implements Bridge {
     if (!(side instanceof SipCall) || (side.media !== this.relay.a && side.media !== this.relay.b)) {
       throw new Error('that call is not a side of this bridge');
     }
-    const parts = await this.prompts.sequence(say.prompts, say.language, side.media.options.codec.name);
+    const parts = await this.prompts.sequence(say.prompts, say.language, side.media.options.codec.name, say.account);
     const audio = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
     let offset = 0;
     for (const part of parts) {

@@ -4,7 +4,7 @@ import type { Call, CallControl, Originated } from '../calls/call.js';
 import { decideCallnow, normalizeRequesterName } from '../domain/callnow.js';
 import { available } from '../domain/ledger.js';
 import { tryNormalizePhoneNumber } from '../domain/phone-number.js';
-import { billedSeconds, callCost, maxAffordableSeconds, RateTable, type Rate } from '../domain/rating.js';
+import { maxAffordableSeconds, RateTable, type Rate } from '../domain/rating.js';
 import { clientAddressKey, isDestinationAllowed, type DestinationRule, type RequestLimiter } from '../domain/request-limits.js';
 import { isOpenAt } from '../domain/time-interval.js';
 import type { Logger } from '../logger.js';
@@ -20,9 +20,10 @@ import {
   type CallnowState,
   type CallnowTarget,
 } from '../store/callnow.js';
-import { readCreditState, reserveCredit, settleReservation } from '../store/credit-accounts.js';
+import { readCreditState } from '../store/credit-accounts.js';
 import type { Database } from '../store/schema.js';
 import type { WriteBatcher } from '../store/write-batcher.js';
+import { connectPaidCall } from './paid-call.js';
 import type { RequestEvents } from './request-events.js';
 
 export interface CallnowSettings {
@@ -177,37 +178,33 @@ function ownerLanguage(target: CallnowTarget): PromptLanguage {
 }
 
 async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, request: CallnowRequestRecord, rate: Rate, confirm: boolean): Promise<void> {
-  const { db, calls, settings, clock } = deps;
+  const { calls, settings, clock } = deps;
   const write = <T>(work: (db: Kysely<Database>) => Promise<T>) => deps.writes.run(work);
   const state = async (next: CallnowState, reason: string | null = null, costMicros?: number) => {
     await write((db) => setRequestState(db, request.id, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) }, clock));
     deps.events.publish(request.publicToken, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) });
   };
-  const leg = (role: 'owner' | 'requester', toNumber: string) =>
+  const ownerLegOf = (toNumber: string) =>
     write((db) =>
       startCallLeg(
         db,
         {
           requestId: request.id,
           accountId: target.extension.accountId,
-          role,
+          role: 'owner',
           direction: 'outbound',
-          fromNumber: role === 'owner' ? request.requesterNumber : target.extension.externalNumber,
+          fromNumber: request.requesterNumber,
           toNumber,
           extensionId: target.extension.id,
-          trunkId: role === 'requester' ? (target.trunk?.id ?? null) : null,
-          creditAccountId: role === 'requester' ? target.extension.creditAccountId : null,
+          trunkId: null,
+          creditAccountId: null,
         },
         clock,
       ),
     );
   const endLeg = (legId: number, end: Parameters<typeof endCallLeg>[2]) => write((db) => endCallLeg(db, legId, end));
-  const settle = (reservationId: number, costMicros: number) =>
-    write((db) => settleReservation(db, reservationId, costMicros, { actor: `callnow ${request.id}`, clock }));
   const language = ownerLanguage(target);
   let owner: Call | null = null;
-  let requester: Call | null = null;
-  let reservation: number | null = null;
   let ringing: Promise<Originated> | null = null;
   try {
     // 1. Ring the owner, showing who asks (the INVITE goes out before we write about it).
@@ -215,7 +212,7 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
       caller: { name: request.requesterName, number: request.requesterNumber },
       ringSeconds: settings.ownerRingSeconds,
     });
-    const [ownerLeg] = await Promise.all([leg('owner', target.extension.number), state('calling-owner')]);
+    const [ownerLeg] = await Promise.all([ownerLegOf(target.extension.number), state('calling-owner')]);
     const ownerCall = await ringing;
     if (!ownerCall.answered) {
       await endLeg(ownerLeg, { cause: ownerCall.cause, endedAtMs: clock(), durationSeconds: 0 });
@@ -240,72 +237,39 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
       }
     }
 
-    // 3. Hold the owner's credit for the longest call it affords, then call the requester.
-    const credit = available(await readCreditState(db, target.extension.creditAccountId));
-    const longest = callCost(rate, settings.maxCallSeconds);
-    const hold = credit === 'unlimited' ? longest : Math.min(credit, longest);
-    const affordable = maxAffordableSeconds(rate, hold);
-    if (affordable === 0) {
+    // 3. Call the requester with the owner's number, connect both, and charge the owner.
+    const paid = await connectPaidCall(deps, {
+      caller: owner,
+      destination: request.requesterNumber,
+      rate,
+      trunk: target.trunk!,
+      callerId: target.extension.externalNumber,
+      ringSeconds: settings.requesterRingSeconds,
+      maxCallSeconds: settings.maxCallSeconds,
+      creditAccountId: target.extension.creditAccountId,
+      language,
+      exhaustedSound: { prompts: ['credit-exhausted'] },
+      record: { requestId: request.id, accountId: target.extension.accountId, extensionId: target.extension.id, role: 'requester', callerRole: 'owner' },
+      actor: `callnow ${request.id}`,
+      onDialling: () => state('calling-requester'),
+      onConnected: () => state('connected'),
+    });
+    if (paid.outcome === 'no-credit') {
       await owner.say({ prompts: ['credit-insufficient', 'goodbye'], language });
       await owner.hangup();
       await state('failed', 'out-of-credit');
       return;
     }
-    reservation = (await write((db) => reserveCredit(db, target.extension.creditAccountId, hold, `callnow request ${request.id}`, { actor: `callnow ${request.id}`, clock })))
-      .reservationId;
-    const maxSeconds = Math.min(affordable ?? settings.maxCallSeconds, settings.maxCallSeconds);
-
-    await state('calling-requester');
-    const connecting = owner.say({ prompts: ['please-wait-connecting'], language });
-    const requesterLeg = await leg('requester', request.requesterNumber);
-    const requesterCall = await calls.callNumber(request.requesterNumber, {
-      trunk: target.trunk!,
-      callerId: target.extension.externalNumber,
-      ringSeconds: settings.requesterRingSeconds,
-      // The owner hanging up while it rings cancels the call to the requester.
-      signal: owner.signal,
-    });
-    await connecting;
-    if (!requesterCall.answered) {
-      await endLeg(requesterLeg, { cause: requesterCall.cause, endedAtMs: clock(), durationSeconds: 0 });
-      await settle(reservation, 0);
-      reservation = null;
+    if (paid.outcome === 'not-answered') {
       if (!owner.signal.aborted) {
         await owner.say({ prompts: ['try-again-later', 'goodbye'], language });
         await owner.hangup();
       }
-      await state('requester-no-answer', requesterCall.cause);
+      await state('requester-no-answer', paid.cause);
       return;
     }
-    requester = requesterCall.call;
-    await write((db) => answerCallLeg(db, requesterLeg, requester!.id, requester!.answeredAt));
-
-    // 4. Connect both; cut the call when the credit held runs out.
-    await state('connected');
-    const bridge = calls.bridge(owner, requester);
-    let exhausted = false;
-    const limit = setTimeout(() => {
-      exhausted = true;
-      void bridge.interrupt(owner!, { prompts: ['credit-exhausted'], language }).finally(() => bridge.stop());
-    }, maxSeconds * 1000);
-    const ended = await bridge.ended;
-    clearTimeout(limit);
-    await Promise.all([owner.hangup(), requester.hangup()]);
-
-    // 5. Rate the requester's leg and charge the owner.
-    const talked = Math.min(bridge.talkSeconds(ended.at), maxSeconds);
-    const cost = callCost(rate, talked);
-    const settled = await settle(reservation, cost);
-    reservation = null;
-    await endLeg(requesterLeg, {
-      cause: exhausted ? 'credit-exhausted' : ended.first === requester ? 'requester-hangup' : 'owner-hangup',
-      endedAtMs: ended.at,
-      durationSeconds: talked,
-      billedSeconds: billedSeconds(rate, talked),
-      ratePrefix: rate.prefix,
-      costMicros: settled.capturedMicros,
-    });
-    await state('completed', exhausted ? 'credit-exhausted' : null, settled.capturedMicros);
+    await owner.hangup();
+    await state('completed', paid.creditExhausted ? 'credit-exhausted' : null, paid.costMicros);
   } catch (error) {
     deps.logger.error({ err: error, request: request.id }, 'CallNow call failed');
     // A failure while the owner's phone rang must not leave it to be answered into silence.
@@ -313,8 +277,7 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
       const late = await ringing.catch(() => null);
       if (late?.answered) owner = late.call;
     }
-    await Promise.allSettled([owner?.hangup(), requester?.hangup()]);
-    if (reservation !== null) await settle(reservation, 0).catch(() => undefined);
+    await owner?.hangup().catch(() => undefined);
     await state('failed', 'internal-error').catch(() => undefined);
   }
 }

@@ -352,6 +352,7 @@ class ApplyRun {
       creditInquiry: bool(cb.creditInquiry),
       dialTimeoutSeconds: cb.dialTimeoutSeconds,
       creditExhaustedSound: cb.creditExhaustedSound,
+      language: cb.language,
       maxAuthorizedCallerids: cb.maxAuthorizedCallerIds,
     });
     for (const a of cb.authorizedCallerIds) {

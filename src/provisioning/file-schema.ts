@@ -149,6 +149,12 @@ const Callback = Type.Object(
     creditInquiry: Flag('Offer to say the remaining credit', false),
     dialTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, default: 15 })),
     creditExhaustedSound: NullableString,
+    language: Type.Optional(
+      Type.Union([Type.Literal('en'), Type.Literal('de'), Type.Literal('fr'), Type.Literal('es')], {
+        default: 'en',
+        description: 'The language of the voice prompts the traveller hears',
+      }),
+    ),
     maxAuthorizedCallerIds: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000, default: 10 })),
     authorizedCallerIds: Type.Optional(Type.Array(AuthorizedCallerId)),
   },

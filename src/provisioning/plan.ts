@@ -104,6 +104,7 @@ export interface CallbackPlan {
   creditInquiry: boolean;
   dialTimeoutSeconds: number;
   creditExhaustedSound: string | null;
+  language: 'en' | 'de' | 'fr' | 'es';
   maxAuthorizedCallerIds: number;
   authorizedCallerIds: {
     callerId: E164;
@@ -368,6 +369,7 @@ export function buildPlan(file: ProvisionFile, context: PlanContext): Plan {
         creditInquiry: cb.creditInquiry ?? false,
         dialTimeoutSeconds: cb.dialTimeoutSeconds ?? 15,
         creditExhaustedSound: cb.creditExhaustedSound ?? null,
+        language: cb.language ?? 'en',
         maxAuthorizedCallerIds,
         authorizedCallerIds,
       };

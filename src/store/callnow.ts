@@ -1,29 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CallnowPreferences, CallnowRule } from '../domain/callnow.js';
-import type { Rate } from '../domain/rating.js';
 import type { DateException, TimeInterval, Weekday } from '../domain/time-interval.js';
 import type { Micros } from '../domain/money.js';
-import type { TrunkTarget } from '../sip/ua/dialer.js';
+import { organizationCallSetup, type OrganizationCallSetup } from './call-setup.js';
+import type { CallbackState } from './callback.js';
 import { nowIso } from './db.js';
 import type { CallLegTable, Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
 /** Everything a CallNow request needs to know about the extension behind a CallNow ID. */
-export interface CallnowTarget {
+export interface CallnowTarget extends OrganizationCallSetup {
   callnowId: string;
   extension: { id: number; accountId: number; number: string; name: string; externalNumber: string | null; creditAccountId: number };
   preferences: CallnowPreferences;
   rules: CallnowRule[];
   /** null: Anytime. */
   availability: TimeInterval | null;
-  /** For numbers typed without a country code. */
-  defaultCountry: string;
-  /** The organization's trunk (or the nearest account above it that has one). */
-  trunk: (TrunkTarget & { id: number }) | null;
-  /** The organization's tariff (or the nearest one above). */
-  rates: Rate[];
 }
 
 /** CallNow IDs are matched without regard to case: people retype links. */
@@ -56,7 +50,7 @@ export async function loadCallnowTarget(db: Db, callnowId: string, fallbackCount
     .where('p.callnowId', '=', normalizeCallnowId(callnowId))
     .executeTakeFirst();
   if (!row) return null;
-  const [rules, availability, chain] = await Promise.all([
+  const [rules, availability, setup] = await Promise.all([
     db
       .selectFrom('callnowRules')
       .select(['numberPattern', 'namePattern', 'action'])
@@ -64,13 +58,7 @@ export async function loadCallnowTarget(db: Db, callnowId: string, fallbackCount
       .orderBy('position')
       .execute(),
     row.availabilityIntervalId === null ? Promise.resolve(null) : loadTimeInterval(db, row.availabilityIntervalId),
-    accountChain(db, row.accountId),
-  ]);
-  const trunkId = chain.find((a) => a.trunkId !== null)?.trunkId ?? null;
-  const tariffId = chain.find((a) => a.tariffId !== null)?.tariffId ?? null;
-  const [trunk, rates] = await Promise.all([
-    trunkId === null ? Promise.resolve(null) : db.selectFrom('trunks').selectAll().where('id', '=', trunkId).where('enabled', '=', 1).executeTakeFirst(),
-    tariffId === null ? Promise.resolve([]) : db.selectFrom('rates').selectAll().where('tariffId', '=', tariffId).execute(),
+    organizationCallSetup(db, row.accountId, fallbackCountry),
   ]);
   return {
     callnowId: row.callnowId,
@@ -94,33 +82,8 @@ export async function loadCallnowTarget(db: Db, callnowId: string, fallbackCount
     },
     rules,
     availability,
-    defaultCountry: chain.find((a) => a.defaultCountry !== null)?.defaultCountry ?? fallbackCountry,
-    trunk: trunk
-      ? { id: trunk.id, host: trunk.host, port: trunk.port, transport: trunk.transport, username: trunk.username, password: trunk.password, fromDomain: trunk.fromDomain }
-      : null,
-    rates: rates.map((r) => ({
-      prefix: r.prefix,
-      name: r.name,
-      connectFeeMicros: r.connectFeeMicros,
-      perMinuteMicros: r.perMinuteMicros,
-      flatMicros: r.flatMicros,
-      firstIncrementSeconds: r.firstIncrementSeconds,
-      nextIncrementSeconds: r.nextIncrementSeconds,
-    })),
+    ...setup,
   };
-}
-
-/** The account and its ancestors, nearest first (SPEC §1: what an upper level defines is visible below). */
-async function accountChain(db: Db, accountId: number) {
-  const chain: { id: number; parentId: number | null; trunkId: number | null; tariffId: number | null; defaultCountry: string | null }[] = [];
-  let next: number | null = accountId;
-  while (next !== null && chain.length < 8) {
-    const account = await db.selectFrom('accounts').select(['id', 'parentId', 'trunkId', 'tariffId', 'defaultCountry']).where('id', '=', next).executeTakeFirst();
-    if (!account) break;
-    chain.push(account);
-    next = account.parentId;
-  }
-  return chain;
 }
 
 async function loadTimeInterval(db: Db, id: number): Promise<TimeInterval | null> {
@@ -295,10 +258,11 @@ export async function callnowRequestById(db: Db, id: number): Promise<CallnowReq
   return row ? toRecord(row) : null;
 }
 
+/** Moves a request (CallNow or callback) to a new state. */
 export async function setRequestState(
   db: Db,
   id: number,
-  change: { state: CallnowState; reason?: string | null; costMicros?: Micros },
+  change: { state: CallnowState | CallbackState; reason?: string | null; costMicros?: Micros; destinationNumber?: string },
   clock: () => number = Date.now,
 ): Promise<void> {
   await db
@@ -307,6 +271,7 @@ export async function setRequestState(
       state: change.state,
       ...(change.reason !== undefined ? { reason: change.reason } : {}),
       ...(change.costMicros !== undefined ? { costMicros: change.costMicros } : {}),
+      ...(change.destinationNumber !== undefined ? { destinationNumber: change.destinationNumber } : {}),
       updatedAt: nowIso(clock),
     })
     .where('id', '=', id)

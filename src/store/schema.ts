@@ -261,6 +261,8 @@ export interface CallbackSettingsTable {
   creditInquiry: Flag;
   dialTimeoutSeconds: number;
   creditExhaustedSound: string | null;
+  /** The prompts' language for travellers: en, de, fr, es. */
+  language: WithDefault<string>;
   maxAuthorizedCallerids: number;
   updatedAt: Instant;
 }

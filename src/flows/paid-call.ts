@@ -1,0 +1,139 @@
+import type { Kysely } from 'kysely';
+import type { Call, CallControl, Say } from '../calls/call.js';
+import { available } from '../domain/ledger.js';
+import type { Micros } from '../domain/money.js';
+import { billedSeconds, callCost, maxAffordableSeconds, type Rate } from '../domain/rating.js';
+import type { PromptLanguage } from '../media/speech.js';
+import type { TrunkTarget } from '../sip/ua/dialer.js';
+import { answerCallLeg, endCallLeg, startCallLeg } from '../store/callnow.js';
+import { readCreditState, reserveCredit, settleReservation } from '../store/credit-accounts.js';
+import type { Database } from '../store/schema.js';
+import type { WriteBatcher } from '../store/write-batcher.js';
+
+export interface PaidCallDependencies {
+  db: Kysely<Database>;
+  writes: WriteBatcher;
+  calls: CallControl;
+  clock: () => number;
+}
+
+export interface PaidCall {
+  /** Who is on the line already and hears the prompts (the CallNow owner, the traveller). */
+  caller: Call;
+  /** Whom we call, E.164, and the rate its price comes from. */
+  destination: string;
+  rate: Rate;
+  trunk: TrunkTarget & { id: number };
+  /** Presented to the destination (From and P-Asserted-Identity). */
+  callerId: string | null;
+  ringSeconds: number;
+  /** The longest call connected, whatever the credit. */
+  maxCallSeconds: number;
+  /** Whose credit pays. */
+  creditAccountId: number;
+  language: PromptLanguage;
+  /** What the caller hears when the credit held runs out, before both are hung up. */
+  exhaustedSound: Omit<Say, 'bargeIn' | 'language'>;
+  /** For the CDR of the destination's leg. */
+  record: { requestId: number; accountId: number; extensionId: number; role: 'requester' | 'destination'; callerRole: 'owner' | 'traveller' };
+  /** Who the ledger names for the reservation and its capture. */
+  actor: string;
+  /** The destination is being called (its leg and the reservation are written). */
+  onDialling(): Promise<void>;
+  /** Both are talking. */
+  onConnected(): Promise<void>;
+}
+
+export type PaidCallResult =
+  | { outcome: 'no-credit' }
+  | { outcome: 'not-answered'; cause: string }
+  | { outcome: 'talked'; costMicros: Micros; seconds: number; creditExhausted: boolean; destinationHungUpFirst: boolean };
+
+/**
+ * The paid part of every flow: hold the payer's credit for the longest call it affords at
+ * the destination's rate, call the destination through the trunk, connect it to the
+ * caller, cut the call when the held credit runs out (the caller hears the sound first),
+ * then capture what the call cost and release the rest. The destination's leg gets its CDR.
+ * Nothing is charged for a call nobody answered. The caller is not hung up here; the
+ * destination is, whenever it was answered.
+ */
+export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall): Promise<PaidCallResult> {
+  const { writes, clock } = deps;
+  const credit = available(await readCreditState(deps.db, call.creditAccountId));
+  const longest = callCost(call.rate, call.maxCallSeconds);
+  const hold = credit === 'unlimited' ? longest : Math.min(credit, longest);
+  const affordable = maxAffordableSeconds(call.rate, hold);
+  if (affordable === 0) return { outcome: 'no-credit' };
+  const maxSeconds = Math.min(affordable ?? call.maxCallSeconds, call.maxCallSeconds);
+  const { reservationId } = await writes.run((db) => reserveCredit(db, call.creditAccountId, hold, call.actor, { actor: call.actor, clock }));
+  const settle = (costMicros: Micros) => writes.run((db) => settleReservation(db, reservationId, costMicros, { actor: call.actor, clock }));
+  let destination: Call | null = null;
+  try {
+    const leg = await writes.run((db) =>
+      startCallLeg(
+        db,
+        {
+          requestId: call.record.requestId,
+          accountId: call.record.accountId,
+          role: call.record.role,
+          direction: 'outbound',
+          fromNumber: call.callerId,
+          toNumber: call.destination,
+          extensionId: call.record.extensionId,
+          trunkId: call.trunk.id,
+          creditAccountId: call.creditAccountId,
+        },
+        clock,
+      ),
+    );
+    await call.onDialling();
+    const connecting = call.caller.say({ prompts: ['please-wait-connecting'], language: call.language });
+    const dialled = await deps.calls.callNumber(call.destination, {
+      trunk: call.trunk,
+      callerId: call.callerId,
+      ringSeconds: call.ringSeconds,
+      // The caller hanging up while it rings cancels the call to the destination.
+      signal: call.caller.signal,
+    });
+    await connecting;
+    if (!dialled.answered) {
+      await writes.run((db) => endCallLeg(db, leg, { cause: dialled.cause, endedAtMs: clock(), durationSeconds: 0 }));
+      await settle(0);
+      return { outcome: 'not-answered', cause: dialled.cause };
+    }
+    destination = dialled.call;
+    const answered = destination;
+    await writes.run((db) => answerCallLeg(db, leg, answered.id, answered.answeredAt));
+
+    await call.onConnected();
+    const bridge = deps.calls.bridge(call.caller, destination);
+    let exhausted = false;
+    const limit = setTimeout(() => {
+      exhausted = true;
+      void bridge.interrupt(call.caller, { ...call.exhaustedSound, language: call.language }).finally(() => bridge.stop());
+    }, maxSeconds * 1000);
+    const ended = await bridge.ended;
+    clearTimeout(limit);
+    await destination.hangup();
+
+    const talked = Math.min(bridge.talkSeconds(ended.at), maxSeconds);
+    const settled = await settle(callCost(call.rate, talked));
+    const destinationHungUpFirst = ended.first === destination;
+    await writes.run((db) =>
+      endCallLeg(db, leg, {
+        cause: exhausted ? 'credit-exhausted' : `${destinationHungUpFirst ? call.record.role : call.record.callerRole}-hangup`,
+        endedAtMs: ended.at,
+        durationSeconds: talked,
+        billedSeconds: billedSeconds(call.rate, talked),
+        ratePrefix: call.rate.prefix,
+        costMicros: settled.capturedMicros,
+      }),
+    );
+    return { outcome: 'talked', costMicros: settled.capturedMicros, seconds: talked, creditExhausted: exhausted, destinationHungUpFirst };
+  } catch (error) {
+    // Whatever failed, the destination is not left connected and the hold is given back.
+    await destination?.hangup().catch(() => undefined);
+    await settle(0).catch(() => undefined);
+    throw error;
+  }
+}
