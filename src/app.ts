@@ -1,12 +1,14 @@
 import { SipService } from './calls/sip-service.js';
 import type { Config } from './config.js';
 import { RequestLimiter, type DestinationRule, type RequestLimits } from './domain/request-limits.js';
+import { DEFAULT_CALLBACK_SETTINGS, handleCallbackTrigger, type CallbackDependencies, type CallbackFlowSettings } from './flows/callback-extension.js';
 import { DEFAULT_CALLNOW_SETTINGS, type CallnowDependencies, type CallnowSettings } from './flows/callnow.js';
 import { RequestEvents } from './flows/request-events.js';
 import { CaptchaStore } from './http/captcha.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/db.js';
+import { loadCallbackTarget } from './store/callback.js';
 import { readDestinationRules, readRequestLimits } from './store/policies.js';
 import { readSettings } from './store/settings.js';
 import { WriteBatcher } from './store/write-batcher.js';
@@ -19,6 +21,7 @@ export interface AppOptions {
   logger: Logger;
   version: string;
   callnow?: Partial<CallnowSettings>;
+  callback?: Partial<CallbackFlowSettings>;
   /** Default: the provider's, from the store (provisioning's callnowLimits). */
   limits?: RequestLimits;
   /** Default: the provider's destination policy from the store, with the built-in premium-rate list unless turned off. */
@@ -47,18 +50,43 @@ export async function createApp(options: AppOptions) {
     settings: { ...DEFAULT_CALLNOW_SETTINGS, ...options.callnow },
     clock,
   };
+  const callback: CallbackDependencies = {
+    db: store.db,
+    writes: flows.writes,
+    calls: sip.calls,
+    destinationRules: flows.destinationRules,
+    logger: logger.child({ component: 'callback' }),
+    settings: { ...DEFAULT_CALLBACK_SETTINGS, ...options.callback },
+    clock,
+  };
+  const fallbackCountry = settings.defaultCountry ?? 'US';
+  // Calls to our numbers: a DID of a callback extension triggers its callback; nothing else
+  // is answered yet (480).
+  sip.onIncomingCall = (call, route) => {
+    const refuse = () => call.reject(480, 'Temporarily Unavailable');
+    const extensionId = route.kind === 'did' ? route.did.extensionId : null;
+    if (extensionId === null) return refuse();
+    void loadCallbackTarget(store.db, extensionId, fallbackCountry)
+      .then((target) => (target ? handleCallbackTrigger(callback, target, sip.calls.incoming(call)) : refuse()))
+      .catch((error: unknown) => {
+        callback.logger.error({ err: error }, 'callback trigger failed');
+        refuse();
+      });
+  };
   const http = await buildHttpServer({
     store,
     logger,
     version,
     ...(options.config.publicUrl ? { publicUrl: options.config.publicUrl } : {}),
     trustProxy: options.config.trustProxy ?? false,
-    callnow: { flows, captcha: new CaptchaStore({ clock }), defaultCountry: settings.defaultCountry ?? 'US' },
+    sounds: sip.sounds,
+    callnow: { flows, captcha: new CaptchaStore({ clock }), defaultCountry: fallbackCountry },
   });
   return {
     sip,
     http,
     flows,
+    callback,
     async stop(): Promise<void> {
       await Promise.all([http.close(), sip.stop()]);
     },

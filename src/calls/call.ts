@@ -33,6 +33,10 @@ export interface Say {
   language: PromptLanguage;
   /** Play this account's sound-library recordings where it (or an account above it) has one by that name. */
   account?: number;
+  /** The shipped prompt to play (and log) when a name is neither a recording nor a shipped prompt. */
+  fallback?: string;
+  /** Stops the prompt early (e.g. "please wait" once the other side answers). */
+  signal?: AbortSignal;
   /** Stop playing when the listener presses a key; the key is kept for the next collect. */
   bargeIn?: boolean;
 }

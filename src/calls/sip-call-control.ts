@@ -31,7 +31,7 @@ import type {
  * recordings by the same names (the sound library). PromptLibrary is the first kind.
  */
 export interface SoundSource {
-  sequence(names: readonly string[], language: PromptLanguage, codec: CodecName, account?: number): Promise<Uint8Array[]>;
+  sequence(names: readonly string[], language: PromptLanguage, codec: CodecName, account?: number, fallback?: string): Promise<Uint8Array[]>;
 }
 
 export interface SipCallControlOptions {
@@ -71,6 +71,9 @@ export class SipCallControl implements CallControl {
   ) {
     this.clock = options.clock ?? Date.now;
   }
+
+  /** Told of every prompt sequence a call is asked to say (metrics, logs, tests). */
+  onSay: ((callId: string, prompts: readonly string[]) => void) | null = null;
 
   /** Calls up now. */
   get activeCalls(): number {
@@ -178,6 +181,7 @@ export class SipCallControl implements CallControl {
       mediaAddress: this.options.mediaAddress,
       mediaTimeoutMs: this.options.mediaTimeoutMs ?? 60_000,
       clock: this.clock,
+      onSay: (callId, prompts) => this.onSay?.(callId, prompts),
     });
     this.live.add(call);
     void call.ended.then(() => this.live.delete(call));
@@ -227,7 +231,7 @@ export class SipCall implements Call {
     readonly media: RtpSession,
     negotiated: Negotiated,
     private readonly prompts: SoundSource,
-    private readonly options: { mediaAddress: string; mediaTimeoutMs: number; clock: () => number },
+    private readonly options: { mediaAddress: string; mediaTimeoutMs: number; clock: () => number; onSay?: (callId: string, prompts: readonly string[]) => void },
   ) {
     this.id = session.callId;
     this.answeredAt = options.clock();
@@ -250,12 +254,14 @@ export class SipCall implements Call {
   }
 
   async say(say: Say): Promise<PlayOutcome> {
-    if (this.signal.aborted) return 'interrupted';
+    if (this.signal.aborted || say.signal?.aborted) return 'interrupted';
+    this.options.onSay?.(this.id, say.prompts);
     if (say.bargeIn && this.typeAhead.length > 0) return 'interrupted';
-    const audio = await this.prompts.sequence(say.prompts, say.language, this.media.options.codec.name, say.account);
+    const audio = await this.prompts.sequence(say.prompts, say.language, this.media.options.codec.name, say.account, say.fallback);
     const stop = new AbortController();
     const onCallEnd = () => stop.abort();
     this.signal.addEventListener('abort', onCallEnd, { once: true });
+    say.signal?.addEventListener('abort', onCallEnd, { once: true });
     const onKey = () => stop.abort();
     if (say.bargeIn) this.keyListeners.add(onKey);
     try {
@@ -263,6 +269,7 @@ export class SipCall implements Call {
     } finally {
       this.keyListeners.delete(onKey);
       this.signal.removeEventListener('abort', onCallEnd);
+      say.signal?.removeEventListener('abort', onCallEnd);
     }
   }
 
@@ -448,7 +455,7 @@ class SipBridge implements Bridge {
     if (!(side instanceof SipCall) || (side.media !== this.relay.a && side.media !== this.relay.b)) {
       throw new Error('that call is not a side of this bridge');
     }
-    const parts = await this.prompts.sequence(say.prompts, say.language, side.media.options.codec.name, say.account);
+    const parts = await this.prompts.sequence(say.prompts, say.language, side.media.options.codec.name, say.account, say.fallback);
     const audio = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
     let offset = 0;
     for (const part of parts) {

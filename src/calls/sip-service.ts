@@ -14,6 +14,7 @@ import { LocationService } from '../sip/ua/location.js';
 import { Registrar } from '../sip/ua/registrar.js';
 import { RtpPortPool } from '../media/ports.js';
 import { PromptLibrary } from '../media/prompts.js';
+import { SoundResolver } from './sound-resolver.js';
 import { SipCallControl } from './sip-call-control.js';
 
 /** The realm of our digest challenges; phones show it when asking for a password. */
@@ -41,6 +42,8 @@ export class SipService {
   /** Call control for the flows: calls with media on DIALBACK_RTP_PORTS. */
   readonly calls: SipCallControl;
   readonly rtpPorts: RtpPortPool;
+  /** What calls say: the sound library's recordings, else the shipped prompts. */
+  readonly sounds: SoundResolver;
   /** Set by the application; without it, routed calls are refused as unavailable (480). */
   onIncomingCall: IncomingCallHandler | null = null;
   private readonly transport: SipTransport;
@@ -83,7 +86,8 @@ export class SipService {
     this.dialer = new Dialer(this.ua, this.location);
     this.trunkRegistrations = new TrunkRegistrations(this.ua, store.db, log);
     this.rtpPorts = new RtpPortPool(config.rtpPorts, config.sipHost);
-    this.calls = new SipCallControl(this.dialer, this.rtpPorts, new PromptLibrary(), { mediaAddress: this.transport.advertisedHost.replace(/^\[(.*)\]$/, '$1') });
+    this.sounds = new SoundResolver(store.db, new PromptLibrary(), logger.child({ component: 'sounds' }));
+    this.calls = new SipCallControl(this.dialer, this.rtpPorts, this.sounds, { mediaAddress: this.transport.advertisedHost.replace(/^\[(.*)\]$/, '$1') });
   }
 
   get port(): number {

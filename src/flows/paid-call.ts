@@ -52,7 +52,7 @@ export type PaidCallResult =
 /**
  * The paid part of every flow: hold the payer's credit for the longest call it affords at
  * the destination's rate, call the destination through the trunk, connect it to the
- * caller, cut the call when the held credit runs out (the caller hears the sound first),
+ * caller, cut the destination off when the held credit runs out (then the caller hears why),
  * then capture what the call cost and release the rest. The destination's leg gets its CDR.
  * Nothing is charged for a call nobody answered. The caller is not hung up here; the
  * destination is, whenever it was answered.
@@ -87,7 +87,9 @@ export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall
       ),
     );
     await call.onDialling();
-    const connecting = call.caller.say({ prompts: ['please-wait-connecting'], language: call.language });
+    // "Please wait", until the destination answers (or does not).
+    const hush = new AbortController();
+    const connecting = call.caller.say({ prompts: ['please-wait-connecting'], language: call.language, signal: hush.signal });
     const dialled = await deps.calls.callNumber(call.destination, {
       trunk: call.trunk,
       callerId: call.callerId,
@@ -95,6 +97,7 @@ export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall
       // The caller hanging up while it rings cancels the call to the destination.
       signal: call.caller.signal,
     });
+    if (dialled.answered) hush.abort();
     await connecting;
     if (!dialled.answered) {
       await writes.run((db) => endCallLeg(db, leg, { cause: dialled.cause, endedAtMs: clock(), durationSeconds: 0 }));
@@ -104,17 +107,27 @@ export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall
     destination = dialled.call;
     const answered = destination;
     await writes.run((db) => answerCallLeg(db, leg, answered.id, answered.answeredAt));
+    if (call.caller.signal.aborted || answered.signal.aborted) {
+      // One side hung up while the other answered: nobody talked, nothing is charged.
+      await answered.hangup();
+      await writes.run((db) => endCallLeg(db, leg, { cause: call.caller.signal.aborted ? `${call.record.callerRole}-hangup` : 'hung-up', endedAtMs: clock(), durationSeconds: 0 }));
+      await settle(0);
+      return { outcome: 'not-answered', cause: 'hung-up' };
+    }
 
     await call.onConnected();
     const bridge = deps.calls.bridge(call.caller, destination);
+    // When the held credit runs out the destination is cut at once (each second costs),
+    // then the caller hears why.
     let exhausted = false;
     const limit = setTimeout(() => {
       exhausted = true;
-      void bridge.interrupt(call.caller, { ...call.exhaustedSound, language: call.language }).finally(() => bridge.stop());
+      bridge.stop();
     }, maxSeconds * 1000);
     const ended = await bridge.ended;
     clearTimeout(limit);
     await destination.hangup();
+    if (exhausted) await call.caller.say({ ...call.exhaustedSound, language: call.language });
 
     const talked = Math.min(bridge.talkSeconds(ended.at), maxSeconds);
     const settled = await settle(callCost(call.rate, talked));

@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import type { Logger } from '../logger.js';
 import { isHealthy, type Store } from '../store/db.js';
 import { apiV1 } from './api/index.js';
+import type { SoundChangeListener } from './api/sounds.js';
 import { callnowPages, type CallnowPagesOptions } from './callnow-pages.js';
 
 export interface HttpDependencies {
@@ -11,6 +12,8 @@ export interface HttpDependencies {
   version: string;
   /** The base of CallNow links (DIALBACK_PUBLIC_URL). */
   publicUrl?: string;
+  /** Told of sound-library changes (the calls' sound cache). */
+  sounds?: SoundChangeListener;
   /** DIALBACK_TRUST_PROXY: whose X-Forwarded-For to believe. */
   trustProxy?: false | number | string[];
   /** The public CallNow pages; left out where no calls can be placed (e.g. tools that only need the API). */
@@ -18,7 +21,7 @@ export interface HttpDependencies {
 }
 
 /** The HTTP side: health, the OpenAPI document, and (in later parts) pages and the REST API. */
-export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, callnow }: HttpDependencies) {
+export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, sounds, callnow }: HttpDependencies) {
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }),
     bodyLimit: 1024 * 1024,
@@ -36,7 +39,7 @@ export async function buildHttpServer({ store, logger, version, publicUrl, trust
       },
     },
   });
-  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}), ...(callnow ? { callnow } : {}) });
+  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}), ...(callnow ? { callnow } : {}), ...(sounds ? { sounds } : {}) });
 
   app.get(
     '/healthz',

@@ -8,6 +8,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 export type ApiErrorCode =
   | 'bad_request'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'conflict'
   | 'unsupported_media_type'
@@ -22,7 +23,7 @@ export const ErrorBody = {
   properties: {
     error: {
       type: 'string',
-      enum: ['bad_request', 'unauthorized', 'not_found', 'conflict', 'unsupported_media_type', 'too_many_requests', 'internal', 'unavailable'],
+      enum: ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'unsupported_media_type', 'too_many_requests', 'internal', 'unavailable'],
       description: 'A stable code to branch on',
     },
     message: { type: 'string', description: 'What went wrong, for people' },
@@ -39,13 +40,14 @@ export const commonErrorResponses = {
   404: described('No such extension, or not one this token may manage (the two look the same on purpose)'),
   500: described('The server failed; the request may or may not have taken effect'),
 } as const;
+export const forbiddenResponse = described('Visible to this token but not its to change (e.g. defined by an account above it)');
 export const conflictResponse = described('The request conflicts with the current state (e.g. the CallNow ID is taken)');
 export const tooManyRequestsResponse = described('A request limit was reached (per number, per address, per CallNow ID); Retry-After says when to try again');
 export const unavailableResponse = described('This server cannot do that now (e.g. it places no calls); try again later');
 
 export class ApiError extends Error {
   constructor(
-    readonly statusCode: 400 | 401 | 404 | 409 | 429 | 503,
+    readonly statusCode: 400 | 401 | 403 | 404 | 409 | 429 | 503,
     readonly code: ApiErrorCode,
     message: string,
     readonly field?: string,
@@ -85,6 +87,9 @@ const PATTERN_WORDS: Record<string, string> = {
   message: 'plain text without control characters',
   availability: 'the name of a time interval, or null for Anytime',
   'idempotency-key': '8 to 64 letters, digits, "_" or "-"',
+  description: 'plain text without control characters',
+  note: 'plain text without control characters',
+  password: '4 to 16 digits, or null for none',
 };
 
 /** Turns the first schema violation into a sentence that names the field, e.g. "rules[2].number is required". */

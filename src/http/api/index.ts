@@ -2,9 +2,11 @@ import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/db.js';
 import { bearerAuthentication } from './auth.js';
+import { calleridRoutes } from './callerids.js';
 import { callnowRoutes } from './callnow.js';
 import { callnowRequestRoutes, type CallnowRequestsDependencies } from './callnow-requests.js';
 import { handleApiError, sendError } from './errors.js';
+import { soundRoutes, type SoundChangeListener } from './sounds.js';
 
 export interface ApiV1Options {
   store: Store;
@@ -12,6 +14,8 @@ export interface ApiV1Options {
   publicUrl?: string;
   /** What placing CallNow requests needs (the pages' options do); without it POST .../callnow/requests answers 503. */
   callnow?: CallnowRequestsDependencies;
+  /** Told when the sound library changes (the flows' SoundResolver), so this process plays the new sound at once. */
+  sounds?: SoundChangeListener;
 }
 
 const DEFAULT_PUBLIC_URL = 'http://localhost:8080';
@@ -37,4 +41,6 @@ export async function apiV1(app: FastifyInstance, deps: ApiV1Options): Promise<v
   const publicUrl = (deps.publicUrl ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
   await app.register(callnowRoutes, { store: deps.store, publicUrl });
   await app.register(callnowRequestRoutes, { store: deps.store, publicUrl, ...(deps.callnow ? { callnow: deps.callnow } : {}) });
+  await app.register(soundRoutes, { store: deps.store, ...(deps.sounds ? { sounds: deps.sounds } : {}) });
+  await app.register(calleridRoutes, { store: deps.store });
 }
