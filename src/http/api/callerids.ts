@@ -1,5 +1,4 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import ExcelJS from 'exceljs';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { parseAmount, toDecimalString, type Micros } from '../../domain/money.js';
@@ -437,6 +436,8 @@ export const calleridRoutes: FastifyPluginCallback<CalleridRoutesOptions> = (app
     async (request, reply) => {
       const extension = await callbackExtension(request, request.params.extensionId);
       const callerIds = await listAuthorizedCallerIds(db, extension.id, query(request.query));
+      // exceljs is large: loaded on the first export, not at every start of the server.
+      const { default: ExcelJS } = await import('exceljs');
       const workbook = new ExcelJS.Workbook();
       workbook.creator = 'Dialback';
       const sheet = workbook.addWorksheet('Authorized CallerIDs', { views: [{ state: 'frozen', ySplit: 1 }] });
