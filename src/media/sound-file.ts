@@ -1,9 +1,13 @@
+import { encodePcmu } from './g711.js';
 import { encodeFor, parseWav, WavError, type Sound, type WavEncoding } from './player.js';
+import { resample } from './resample.js';
 
 /**
  * Sound library files (SPEC §3): what an upload may be, and the WAV file a sound is served
- * as. Uploads are taken strictly as the player reads them (8 kHz mono, 16-bit PCM, μ-law or
- * A-law) and stored as G.711 μ-law; nothing is resampled, so no external tools are needed.
+ * as. A WAV in what the player reads (8 kHz mono, 16-bit PCM, μ-law or A-law) is taken as
+ * it is; any other uncompressed WAV (8/16/24/32-bit PCM or 32/64-bit float, any rate from
+ * 4 kHz to 192 kHz, up to 8 channels — what recorders and editors write) is mixed down to
+ * mono and resampled to 8 kHz here, without external tools. Stored as G.711 μ-law.
  */
 
 /** The largest upload: 10 MB (ten minutes of 16-bit PCM fit in it). */
@@ -12,7 +16,7 @@ export const MAX_SOUND_FILE_BYTES = 10 * 1024 * 1024;
 export const MAX_SOUND_MS = 10 * 60 * 1000;
 
 const SAMPLE_RATE = 8000;
-const WANTED = 'upload 8 kHz mono (16-bit PCM, μ-law or A-law)';
+const WANTED = 'upload an uncompressed WAV (PCM or floating point, any rate from 4 kHz to 192 kHz), or 8 kHz μ-law or A-law';
 
 /** An upload that is not a sound the library takes; the message says what is wrong, for people. */
 export class SoundFileError extends Error {
@@ -57,8 +61,16 @@ function channelWords(channels: number): string {
   return `${channels}-channel`;
 }
 
-function supported({ code, bits }: WavFormat): boolean {
-  return (code === 1 && bits === 16) || ((code === 6 || code === 7) && bits === 8);
+/** What parseWav plays as it is. */
+function playable({ code, bits, rate, channels }: WavFormat): boolean {
+  return rate === SAMPLE_RATE && channels === 1 && ((code === 1 && bits === 16) || ((code === 6 || code === 7) && bits === 8));
+}
+
+/** What convert() reads: uncompressed integer PCM or floats, at a rate it can resample. */
+function convertible({ code, bits, rate, channels }: WavFormat): boolean {
+  const pcm = code === 1 && [8, 16, 24, 32].includes(bits);
+  const float = code === 3 && (bits === 32 || bits === 64);
+  return (pcm || float) && rate >= 4000 && rate <= 192_000 && channels >= 1 && channels <= 8;
 }
 
 /** What else a file that is not a WAV often is, so the message can say so. */
@@ -81,7 +93,10 @@ function readFormat(file: Buffer): WavFormat | null {
     const body = offset + 8;
     if (id === 'fmt ') {
       if (size < 16 || body + 16 > file.length) return null;
-      return { code: file.readUInt16LE(body), channels: file.readUInt16LE(body + 2), rate: file.readUInt32LE(body + 4), bits: file.readUInt16LE(body + 14) };
+      let code = file.readUInt16LE(body);
+      // WAVE_FORMAT_EXTENSIBLE names the real format in the first two bytes of its sub-format GUID.
+      if (code === 0xfffe && size >= 40 && body + 26 <= file.length) code = file.readUInt16LE(body + 24);
+      return { code, channels: file.readUInt16LE(body + 2), rate: file.readUInt32LE(body + 4), bits: file.readUInt16LE(body + 14) };
     }
     if (id === 'data') return null;
     offset = body + size + (size % 2);
@@ -105,23 +120,78 @@ export function readSoundUpload(file: Buffer): SoundUpload {
   }
   const format = readFormat(file);
   if (!format) throw new SoundFileError(`the WAV file has no readable format (fmt) chunk before its samples; ${WANTED}`);
-  if (format.rate !== SAMPLE_RATE || format.channels !== 1 || !supported(format)) {
+  let pcmu: Buffer;
+  if (playable(format)) {
+    let sound: Sound;
+    try {
+      sound = parseWav(file);
+    } catch (error) {
+      if (error instanceof WavError) throw new SoundFileError(`the WAV file is damaged: ${error.message}; ${WANTED}`);
+      throw error;
+    }
+    pcmu = Buffer.from(encodeFor(sound, 'PCMU'));
+  } else if (convertible(format)) {
+    pcmu = convert(file, format);
+  } else {
     throw new SoundFileError(`the file is ${format.rate} Hz ${channelWords(format.channels)} ${encodingWords(format)}; ${WANTED}`);
   }
-  let sound: Sound;
-  try {
-    sound = parseWav(file);
-  } catch (error) {
-    if (error instanceof WavError) throw new SoundFileError(`the WAV file is damaged: ${error.message}; ${WANTED}`);
-    throw error;
-  }
-  const pcmu = Buffer.from(encodeFor(sound, 'PCMU'));
   if (pcmu.length === 0) throw new SoundFileError('the WAV file has no samples');
   const durationMs = Math.round((pcmu.length * 1000) / SAMPLE_RATE);
   if (durationMs > MAX_SOUND_MS) {
     throw new SoundFileError(`the sound is ${formatDuration(durationMs)} long; upload at most 10 minutes`);
   }
   return { pcmu, durationMs };
+}
+
+/** The data chunk's place, clamped to the file (recorders that were cut off leave a larger size). */
+function dataChunk(file: Buffer): { offset: number; length: number } | null {
+  let offset = 12;
+  while (offset + 8 <= file.length) {
+    const id = file.toString('latin1', offset, offset + 4);
+    const size = file.readUInt32LE(offset + 4);
+    const body = offset + 8;
+    if (id === 'data') return { offset: body, length: Math.min(size, file.length - body) };
+    offset = body + size + (size % 2);
+  }
+  return null;
+}
+
+/** Any uncompressed WAV to 8 kHz mono μ-law: decode, average the channels, resample, encode. */
+function convert(file: Buffer, format: WavFormat): Buffer {
+  const data = dataChunk(file);
+  if (!data) throw new SoundFileError(`the WAV file is damaged: it has no data chunk; ${WANTED}`);
+  const bytes = format.bits / 8;
+  const frameBytes = bytes * format.channels;
+  const frames = Math.floor(data.length / frameBytes);
+  const mono = new Float32Array(frames);
+  const read = sampleReader(file, format);
+  for (let f = 0; f < frames; f++) {
+    let sum = 0;
+    const at = data.offset + f * frameBytes;
+    for (let c = 0; c < format.channels; c++) sum += read(at + c * bytes);
+    mono[f] = sum / format.channels;
+  }
+  const resampled = resample(mono, format.rate, SAMPLE_RATE);
+  const pcm = new Int16Array(resampled.length);
+  for (let i = 0; i < resampled.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(resampled[i]! * 32767)));
+  const out = new Uint8Array(pcm.length);
+  encodePcmu(pcm, 0, pcm.length, out, 0);
+  return Buffer.from(out);
+}
+
+/** Reads one sample at a byte offset as a float in -1..1. */
+function sampleReader(file: Buffer, { code, bits }: WavFormat): (at: number) => number {
+  if (code === 3) return bits === 32 ? (at) => file.readFloatLE(at) : (at) => file.readDoubleLE(at);
+  switch (bits) {
+    case 8:
+      return (at) => (file[at]! - 128) / 128; // 8-bit WAV is unsigned
+    case 16:
+      return (at) => file.readInt16LE(at) / 32768;
+    case 24:
+      return (at) => file.readIntLE(at, 3) / 8_388_608;
+    default:
+      return (at) => file.readInt32LE(at) / 2_147_483_648;
+  }
 }
 
 const FORMAT_CODES: Record<WavEncoding, { code: number; bits: number }> = {

@@ -251,17 +251,24 @@ for (const database of testDatabases) {
       });
 
       const refusals: [string, () => Buffer, RegExp][] = [
-        ['stereo', () => wav({ channels: 2 }, Buffer.alloc(3200)), /^the file is 8000 Hz stereo 16-bit PCM; upload 8 kHz mono \(16-bit PCM, μ-law or A-law\)/],
-        ['44.1 kHz', () => wav({ rate: 44100, channels: 2 }, Buffer.alloc(17640)), /^the file is 44100 Hz stereo 16-bit PCM; upload 8 kHz mono/],
-        ['16 kHz mono', () => wav({ rate: 16000 }, Buffer.alloc(3200)), /^the file is 16000 Hz mono 16-bit PCM; upload 8 kHz mono/],
-        ['8-bit PCM', () => wav({ bits: 8 }, Buffer.alloc(800)), /^the file is 8000 Hz mono 8-bit PCM; upload 8 kHz mono/],
-        ['floating point', () => wav({ code: 3, bits: 32 }, Buffer.alloc(3200)), /32-bit floating-point; upload 8 kHz mono/],
-        ['garbage', () => Buffer.from('this is not a sound at all, just some text'), /^the file is not a WAV file \(no RIFF\/WAVE header\); upload 8 kHz mono/],
-        ['an MP3', () => Buffer.concat([Buffer.from('ID3\u0004\u0000'), Buffer.alloc(100)]), /^the file is an MP3 file; upload 8 kHz mono/],
+        ['ADPCM', () => wav({ code: 2, bits: 4 }, Buffer.alloc(3200)), /^the file is 8000 Hz mono Microsoft ADPCM; upload an uncompressed WAV/],
+        ['a rate beyond 192 kHz', () => wav({ rate: 384000 }, Buffer.alloc(3200)), /^the file is 384000 Hz mono 16-bit PCM; upload an uncompressed WAV/],
+        ['garbage', () => Buffer.from('this is not a sound at all, just some text'), /^the file is not a WAV file \(no RIFF\/WAVE header\); upload an uncompressed WAV/],
+        ['an MP3', () => Buffer.concat([Buffer.from('ID3\u0004\u0000'), Buffer.alloc(100)]), /^the file is an MP3 file; upload an uncompressed WAV/],
         ['a WAV without samples', () => wav({}, Buffer.alloc(0)), /no samples/],
         ['a WAV cut before its format', () => Buffer.from('RIFF\u0004\u0000\u0000\u0000WAVE'), /no readable format/],
         ['more than ten minutes', () => wav({ code: 7, bits: 8 }, Buffer.alloc(8000 * 601, 0xff)), /^the sound is 00:10:01 long; upload at most 10 minutes/],
       ];
+      it('converts a 44.1 kHz stereo recording to 8 kHz mono', async () => {
+        const seconds = 1;
+        const samples = new Int16Array(44100 * seconds * 2);
+        for (let i = 0; i < 44100 * seconds; i++) samples[2 * i] = samples[2 * i + 1] = Math.round(12000 * Math.sin((2 * Math.PI * 1000 * i) / 44100));
+        const file = wav({ rate: 44100, channels: 2 }, Buffer.from(samples.buffer));
+        const response = await upload('acmeManager', folder.id, 'studio-take', file);
+        expect(response.statusCode, response.body).toBe(201);
+        expect(response.json()).toMatchObject({ durationMs: 1000, length: '00:00:01' });
+      });
+
       it.each(refusals)('refuses %s with a message saying what is wrong', async (_what, file, message) => {
         const response = await upload('acmeManager', folder.id, 'refused', file());
         expect(response.statusCode, response.body).toBe(400);
