@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Call, CallControl, Say } from '../calls/call.js';
+import { DomainError } from '../domain/errors.js';
 import { available } from '../domain/ledger.js';
 import type { Micros } from '../domain/money.js';
 import { billedSeconds, callCost, maxAffordableSeconds, type Rate } from '../domain/rating.js';
@@ -44,6 +45,29 @@ export interface PaidCall {
   onConnected(): Promise<void>;
 }
 
+/**
+ * Holds the credit for the longest call the balance affords. The balance is read before
+ * the hold is taken under the account's lock, so another call on the same account may
+ * take the credit in between: then the hold is refused and worked out again from the
+ * new balance, a few times, before the call is refused for credit.
+ */
+async function holdCredit(deps: PaidCallDependencies, call: PaidCall): Promise<{ reservationId: number; maxSeconds: number } | null> {
+  const longest = callCost(call.rate, call.maxCallSeconds);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const credit = available(await readCreditState(deps.db, call.creditAccountId));
+    const hold = credit === 'unlimited' ? longest : Math.min(credit, longest);
+    const affordable = maxAffordableSeconds(call.rate, hold);
+    if (affordable === 0) return null;
+    try {
+      const { reservationId } = await deps.writes.run((db) => reserveCredit(db, call.creditAccountId, hold, call.actor, { actor: call.actor, clock: deps.clock }));
+      return { reservationId, maxSeconds: Math.min(affordable ?? call.maxCallSeconds, call.maxCallSeconds) };
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'insufficient_credit')) throw error;
+    }
+  }
+  return null;
+}
+
 export type PaidCallResult =
   | { outcome: 'no-credit' }
   | { outcome: 'not-answered'; cause: string }
@@ -59,13 +83,9 @@ export type PaidCallResult =
  */
 export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall): Promise<PaidCallResult> {
   const { writes, clock } = deps;
-  const credit = available(await readCreditState(deps.db, call.creditAccountId));
-  const longest = callCost(call.rate, call.maxCallSeconds);
-  const hold = credit === 'unlimited' ? longest : Math.min(credit, longest);
-  const affordable = maxAffordableSeconds(call.rate, hold);
-  if (affordable === 0) return { outcome: 'no-credit' };
-  const maxSeconds = Math.min(affordable ?? call.maxCallSeconds, call.maxCallSeconds);
-  const { reservationId } = await writes.run((db) => reserveCredit(db, call.creditAccountId, hold, call.actor, { actor: call.actor, clock }));
+  const held = await holdCredit(deps, call);
+  if (!held) return { outcome: 'no-credit' };
+  const { reservationId, maxSeconds } = held;
   const settle = (costMicros: Micros) => writes.run((db) => settleReservation(db, reservationId, costMicros, { actor: call.actor, clock }));
   let destination: Call | null = null;
   try {
