@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Builds the web portal (dist/web) first when it is missing or older than web/.
+    globalSetup: ['test/helpers/portal-build.ts'],
   },
 });

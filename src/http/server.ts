@@ -3,8 +3,10 @@ import Fastify from 'fastify';
 import type { Logger } from '../logger.js';
 import { isHealthy, type Store } from '../store/db.js';
 import { apiV1 } from './api/index.js';
+import type { SessionOptions } from './api/session-auth.js';
 import type { SoundChangeListener } from './api/sounds.js';
 import { callnowPages, type CallnowPagesOptions } from './callnow-pages.js';
+import { portalRoutes } from './portal.js';
 
 export interface HttpDependencies {
   store: Store;
@@ -18,10 +20,12 @@ export interface HttpDependencies {
   trustProxy?: false | number | string[];
   /** The public CallNow pages; left out where no calls can be placed (e.g. tools that only need the API). */
   callnow?: CallnowPagesOptions;
+  /** The portal's sign-in sessions: always-Secure cookies, the clock (tests), sign-in limits. */
+  session?: SessionOptions;
 }
 
 /** The HTTP side: health, the OpenAPI document, and (in later parts) pages and the REST API. */
-export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, sounds, callnow }: HttpDependencies) {
+export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, sounds, callnow, session }: HttpDependencies) {
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }),
     bodyLimit: 1024 * 1024,
@@ -39,7 +43,7 @@ export async function buildHttpServer({ store, logger, version, publicUrl, trust
       },
     },
   });
-  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}), ...(callnow ? { callnow } : {}), ...(sounds ? { sounds } : {}) });
+  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}), ...(callnow ? { callnow } : {}), ...(sounds ? { sounds } : {}), ...(session ? { session } : {}) });
 
   app.get(
     '/healthz',
@@ -64,6 +68,8 @@ export async function buildHttpServer({ store, logger, version, publicUrl, trust
   );
 
   if (callnow) await app.register(callnowPages, callnow);
+  // The web portal at /portal/ (dist/web, built from web/ by Vite); / redirects there.
+  await app.register(portalRoutes, {});
 
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 

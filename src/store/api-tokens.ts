@@ -91,7 +91,10 @@ export async function revokeApiToken(db: Db, id: number, { actor, now = nowIso()
 
 /** Who a request acts for. */
 export interface ApiPrincipal {
-  tokenId: number;
+  /** The API token the request carried; null when it came with a portal session cookie instead. */
+  tokenId: number | null;
+  /** The portal session (src/store/sessions.ts) the request came with; absent for API tokens. */
+  sessionId?: number;
   userId: number;
   email: string;
   role: UserRole;

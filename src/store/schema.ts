@@ -105,6 +105,7 @@ export interface Database {
     lastUsedAt: Instant | null;
     revokedAt: Instant | null;
   };
+  sessions: SessionTable;
   auditLog: {
     id: Id;
     at: Instant;
@@ -189,6 +190,20 @@ export interface UserTable {
   disabled: FlagWithDefault;
   createdAt: Instant;
   updatedAt: Instant;
+}
+
+/** A portal sign-in (migration 0004); the cookie's value is known only by its SHA-256. */
+export interface SessionTable {
+  id: Id;
+  userId: number;
+  tokenHash: string;
+  csrfToken: string;
+  createdAt: Instant;
+  lastSeenAt: Instant;
+  /** The absolute end; the idle end is lastSeenAt plus the idle timeout. */
+  expiresAt: Instant;
+  userAgent: string | null;
+  clientAddress: string | null;
 }
 
 export interface RateTable {

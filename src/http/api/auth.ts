@@ -1,11 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateApiToken, type ApiPrincipal } from '../../store/api-tokens.js';
 import type { Store } from '../../store/db.js';
+import { authenticateSession } from '../../store/sessions.js';
 import { ApiError, extensionNotFound, sendError } from './errors.js';
+import { CSRF_HEADER, UNSAFE_METHODS, clearSessionCookie, csrfMatches, readSessionCookie, type SessionOptions } from './session-auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The user the API token belongs to; set by the REST API's authentication hook. */
+    /** The user the API token (or the portal session) belongs to; set by the REST API's authentication hook. */
     apiPrincipal: ApiPrincipal | null;
   }
 }
@@ -21,11 +23,34 @@ export const bearerAuthScheme = {
 
 const REALM = 'Bearer realm="dialback"';
 
-/** onRequest hook: refuses the request unless it carries a live API token (RFC 6750 challenge on failure). */
-export function bearerAuthentication(store: Store) {
+/**
+ * onRequest hook: refuses the request unless it carries a live API token (RFC 6750 challenge
+ * on failure) or, without an Authorization header, the cookie of a live portal session. With
+ * the cookie, unsafe methods also need the session's CSRF token in X-CSRF-Token. Routes marked
+ * `config: { publicRoute: true }` (signing in) pass without either.
+ */
+export function apiAuthentication(store: Store, sessions: SessionOptions = {}) {
+  const clock = sessions.clock ?? Date.now;
   // Returning the sent reply is how an async Fastify hook ends the request early.
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (request.routeOptions.config.publicRoute === true) return undefined;
     const header = request.headers.authorization;
+    const cookie = header === undefined ? readSessionCookie(request.headers.cookie) : null;
+    if (cookie !== null) {
+      const session = await authenticateSession(store.db, cookie, clock());
+      if (!session) {
+        clearSessionCookie(reply, request, sessions);
+        reply.header('WWW-Authenticate', REALM);
+        return sendError(reply, 401, 'unauthorized', 'the session has ended (signed out, expired, or the user is disabled); sign in again');
+      }
+      if (UNSAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], session.csrfToken)) {
+        return sendError(reply, 403, 'forbidden', 'missing or wrong CSRF token');
+      }
+      const { sessionId, csrfToken, expiresAt, ...user } = session;
+      request.apiPrincipal = { tokenId: null, sessionId, ...user };
+      request.apiSession = { id: sessionId, csrfToken, expiresAt };
+      return undefined;
+    }
     const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
     if (!match) {
       reply.header('WWW-Authenticate', REALM);
@@ -33,7 +58,9 @@ export function bearerAuthentication(store: Store) {
         reply,
         401,
         'unauthorized',
-        header === undefined ? 'send an API token: Authorization: Bearer dbk_...' : 'the Authorization header must be "Bearer dbk_..."',
+        header === undefined
+          ? 'send an API token: Authorization: Bearer dbk_... (or sign in: POST /api/v1/session)'
+          : 'the Authorization header must be "Bearer dbk_..."',
       );
     }
     const principal = await authenticateApiToken(store.db, match[1] as string);

@@ -1,11 +1,13 @@
 import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/db.js';
-import { bearerAuthentication } from './auth.js';
+import { apiAuthentication } from './auth.js';
 import { calleridRoutes } from './callerids.js';
 import { callnowRoutes } from './callnow.js';
 import { callnowRequestRoutes, type CallnowRequestsDependencies } from './callnow-requests.js';
 import { handleApiError, sendError } from './errors.js';
+import { sessionRoutes } from './session.js';
+import { resolveSessionOptions, type SessionOptions } from './session-auth.js';
 import { soundRoutes, type SoundChangeListener } from './sounds.js';
 
 export interface ApiV1Options {
@@ -16,13 +18,15 @@ export interface ApiV1Options {
   callnow?: CallnowRequestsDependencies;
   /** Told when the sound library changes (the flows' SoundResolver), so this process plays the new sound at once. */
   sounds?: SoundChangeListener;
+  /** The portal's session cookie (Secure, the clock, sign-in limits); see session-auth.ts. */
+  session?: SessionOptions;
 }
 
 const DEFAULT_PUBLIC_URL = 'http://localhost:8080';
 
 /**
  * The REST API, version 1 (registered under /api/v1). Everything here needs an API token
- * (`dialback token create EMAIL`). The plugin is encapsulated: its token check, its
+ * (`dialback token create EMAIL`) or the portal's session cookie (POST /session signs in). The plugin is encapsulated: its token check, its
  * validation rules and its error shape apply to its own routes and nothing else.
  */
 export async function apiV1(app: FastifyInstance, deps: ApiV1Options): Promise<void> {
@@ -36,11 +40,14 @@ export async function apiV1(app: FastifyInstance, deps: ApiV1Options): Promise<v
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no such route: ${request.method} ${request.url}`));
 
   app.decorateRequest('apiPrincipal', null);
-  app.addHook('onRequest', bearerAuthentication(deps.store));
+  app.decorateRequest('apiSession', null);
+  const session = resolveSessionOptions(deps.session, deps.publicUrl);
+  app.addHook('onRequest', apiAuthentication(deps.store, session));
 
   const publicUrl = (deps.publicUrl ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
   await app.register(callnowRoutes, { store: deps.store, publicUrl });
   await app.register(callnowRequestRoutes, { store: deps.store, publicUrl, ...(deps.callnow ? { callnow: deps.callnow } : {}) });
   await app.register(soundRoutes, { store: deps.store, ...(deps.sounds ? { sounds: deps.sounds } : {}) });
   await app.register(calleridRoutes, { store: deps.store });
+  await app.register(sessionRoutes, { store: deps.store, publicUrl, sessions: session });
 }

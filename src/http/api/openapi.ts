@@ -1,6 +1,7 @@
 import type { FastifySchema } from 'fastify';
 import type { SwaggerTransform } from '@fastify/swagger';
 import { BEARER_AUTH, bearerAuthScheme } from './auth.js';
+import { SESSION_COOKIE_AUTH, sessionCookieScheme } from './session-auth.js';
 
 /**
  * The REST API documents its own authentication: each route names the bearerAuth
@@ -11,7 +12,11 @@ import { BEARER_AUTH, bearerAuthScheme } from './auth.js';
 const documentBearerAuth: SwaggerTransform = ({ schema, url, ...document }) => {
   if ('openapiObject' in document) {
     const components = (document.openapiObject.components ??= {});
-    components.securitySchemes = { ...components.securitySchemes, [BEARER_AUTH]: { ...bearerAuthScheme } };
+    components.securitySchemes = {
+      ...components.securitySchemes,
+      [BEARER_AUTH]: { ...bearerAuthScheme },
+      [SESSION_COOKIE_AUTH]: { ...sessionCookieScheme },
+    };
   }
   return { schema, url };
 };
@@ -21,5 +26,24 @@ export function authenticatedRoute<S extends FastifySchema>(options: { schema: S
   return {
     schema: { ...options.schema, security: [{ [BEARER_AUTH]: [] }] },
     config: { swaggerTransform: documentBearerAuth },
+  };
+}
+
+/**
+ * Route options for the portal's own routes (session, me): an API token or the session
+ * cookie, as alternatives. (Every authenticated route takes both; see the sessionCookie scheme.)
+ */
+export function sessionOrTokenRoute<S extends FastifySchema>(options: { schema: S }) {
+  return {
+    schema: { ...options.schema, security: [{ [BEARER_AUTH]: [] }, { [SESSION_COOKIE_AUTH]: [] }] as Record<string, string[]>[] },
+    config: { swaggerTransform: documentBearerAuth },
+  };
+}
+
+/** Route options for a route anyone may call (signing in): no security requirement, and the hook lets it through. */
+export function publicRoute<S extends FastifySchema>(options: { schema: S }) {
+  return {
+    schema: { ...options.schema, security: [] as Record<string, string[]>[] },
+    config: { swaggerTransform: documentBearerAuth, publicRoute: true },
   };
 }

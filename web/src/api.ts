@@ -1,0 +1,151 @@
+/**
+ * The portal talks to the server only through the documented REST API (/api/v1). The
+ * session is an HttpOnly cookie the browser sends by itself; every change (POST, PUT,
+ * PATCH, DELETE) also carries the session's CSRF token, which is kept in memory only and
+ * fetched again from GET /api/v1/me after a reload.
+ */
+
+export type Role = 'admin' | 'reseller' | 'org_manager' | 'extension_owner';
+
+export interface User {
+  id: number;
+  email: string;
+  role: Role;
+  accountId: number;
+  extensionId: number | null;
+}
+
+export interface Extension {
+  id: number;
+  number: string;
+  name: string;
+  type: 'phone' | 'callback';
+}
+
+export interface Me {
+  user: User;
+  /** An extension owner's extension; null (or absent) for the other roles. */
+  extension?: Extension | null;
+  /** The session's CSRF token, so a reloaded page can make changes again; null with an API token. */
+  csrfToken?: string | null;
+}
+
+export interface Session {
+  user: User;
+  csrfToken: string;
+}
+
+export type PageLanguage = 'en' | 'de' | 'fr' | 'es' | 'caller';
+
+/** What GET and PUT /api/v1/extensions/{id}/callnow answer. */
+export interface CallnowPreferences {
+  callnowId: string;
+  enabled: boolean;
+  confirm: boolean;
+  showName: boolean;
+  askName: boolean;
+  captcha: boolean;
+  language: PageLanguage;
+  message: string;
+  availability: string | null;
+  rejectWhileOnPhone: boolean;
+  publicUrl: string;
+  warning?: string;
+}
+
+/** What PUT /api/v1/extensions/{id}/callnow takes: callnowId may be left out (keep it, or get a random one). */
+export type CallnowPreferencesChange = Omit<CallnowPreferences, 'publicUrl' | 'warning' | 'callnowId'> & { callnowId?: string };
+
+export type RuleAction = 'accept' | 'confirm' | 'reject';
+
+export interface CallnowRule {
+  number: string | null;
+  name: string | null;
+  action: RuleAction;
+}
+
+/** An answer of the API other than 2xx, in its `{ error, message, field? }` shape. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field: string | undefined,
+    /** From Retry-After on 429 and 503, in seconds. */
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The request never got an answer (server down, network gone). */
+export class NetworkError extends Error {
+  constructor(cause: unknown) {
+    super('network error', { cause });
+    this.name = 'NetworkError';
+  }
+}
+
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Retry-After is seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON (a proxy's page, say): the status alone speaks.
+  }
+  const record = isRecord(body) ? body : {};
+  const code = typeof record.error === 'string' ? record.error : 'http_' + String(response.status);
+  const message = typeof record.message === 'string' ? record.message : response.statusText || `HTTP ${response.status}`;
+  const field = typeof record.field === 'string' ? record.field : undefined;
+  return new ApiError(response.status, code, message, field, parseRetryAfter(response.headers.get('retry-after')));
+}
+
+async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (error) {
+    throw new NetworkError(error);
+  }
+  if (!response.ok) throw await errorOf(response);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+export const api = {
+  signIn: (email: string, password: string) => call<Session>('POST', '/session', { email, password }),
+  signOut: () => call<undefined>('DELETE', '/session'),
+  me: () => call<Me>('GET', '/me'),
+  callnow: (extensionId: number) => call<CallnowPreferences>('GET', `/extensions/${extensionId}/callnow`),
+  saveCallnow: (extensionId: number, change: CallnowPreferencesChange) => call<CallnowPreferences>('PUT', `/extensions/${extensionId}/callnow`, change),
+  rules: (extensionId: number) => call<{ rules: CallnowRule[] }>('GET', `/extensions/${extensionId}/callnow/rules`),
+  saveRules: (extensionId: number, rules: CallnowRule[]) => call<{ rules: CallnowRule[] }>('PUT', `/extensions/${extensionId}/callnow/rules`, { rules }),
+};
