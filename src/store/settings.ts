@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { createAccount } from './accounts.js';
 
 /** Provider-wide settings. null: not set yet (a fresh server before its first provisioning). */
 export interface ServerSettings {
@@ -28,24 +29,6 @@ export async function writeSetting(db: Kysely<Database>, key: SettingKey, value:
 export async function ensureProvider(db: Kysely<Database>, now: string): Promise<{ id: number; created: boolean }> {
   const existing = await db.selectFrom('accounts').select('id').where('kind', '=', 'provider').executeTakeFirst();
   if (existing) return { id: existing.id, created: false };
-  const row = await db
-    .insertInto('accounts')
-    .values({
-      kind: 'provider',
-      name: 'Provider',
-      parentId: null,
-      defaultCountry: null,
-      tariffId: null,
-      trunkId: null,
-      creditAccountId: null,
-      maxExtensions: null,
-      maxAuthorizedCallerids: null,
-      maxConcurrentCalls: null,
-      dailySpendCapMicros: null,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const row = await createAccount(db, { kind: 'provider', name: 'Provider', parentId: null }, now);
   return { id: row.id, created: true };
 }

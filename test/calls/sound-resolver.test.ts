@@ -3,10 +3,11 @@ import { encodeFor } from '../../src/media/player.js';
 import { PromptLibrary } from '../../src/media/prompts.js';
 import { SoundNotFoundError, SoundResolver } from '../../src/calls/sound-resolver.js';
 import type { Logger } from '../../src/logger.js';
-import { nowIso, type Store } from '../../src/store/db.js';
+import type { Store } from '../../src/store/db.js';
 import type { AccountTable } from '../../src/store/schema.js';
 import { addSound, createFolder, findSound, visibleFolders } from '../../src/store/sounds.js';
 import { testDatabases } from '../helpers/stores.js';
+import { createAccount } from '../../src/store/accounts.js';
 
 /** Distinct μ-law "recordings": a constant byte each, so which one played is plain to see. */
 const recording = (byte: number, length = 800) => Buffer.alloc(length, byte);
@@ -23,27 +24,7 @@ for (const database of testDatabases) {
     const prompts = new PromptLibrary();
 
     async function addAccount(kind: AccountTable['kind'], name: string, parentId: number | null): Promise<number> {
-      const now = nowIso();
-      const row = await store.db
-        .insertInto('accounts')
-        .values({
-          kind,
-          name,
-          parentId,
-          defaultCountry: null,
-          tariffId: null,
-          trunkId: null,
-          creditAccountId: null,
-          maxExtensions: null,
-          maxAuthorizedCallerids: null,
-          maxConcurrentCalls: null,
-          dailySpendCapMicros: null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return row.id;
+      return (await createAccount(store.db, { kind, name, parentId })).id;
     }
     async function put(accountId: number, folder: string, name: string, audio: Buffer): Promise<number> {
       const existing = (await visibleFolders(store.db, accountId)).find((f) => f.accountId === accountId && f.name === folder);

@@ -15,6 +15,7 @@ import { nowIso, type Store } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
 import { readSettings } from '../../src/store/settings.js';
 import { testDatabases } from '../helpers/stores.js';
+import { createAccount } from '../../src/store/accounts.js';
 
 const DEMO = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 const GLOBEX = `
@@ -124,25 +125,7 @@ for (const database of testDatabases) {
       account.globex = accounts.find((a) => a.name === 'Globex')!.id;
       // Globex is sold through a reseller; Acme belongs to the provider directly.
       const now = nowIso();
-      const reseller = await store.db
-        .insertInto('accounts')
-        .values({
-          kind: 'reseller',
-          name: 'Resell Co',
-          parentId: account.provider,
-          defaultCountry: null,
-          tariffId: null,
-          trunkId: null,
-          creditAccountId: null,
-          maxExtensions: null,
-          maxAuthorizedCallerids: null,
-          maxConcurrentCalls: null,
-          dailySpendCapMicros: null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const reseller = await createAccount(store.db, { kind: 'reseller', name: 'Resell Co', parentId: account.provider }, now);
       account.reseller = reseller.id;
       await store.db.updateTable('accounts').set({ parentId: reseller.id }).where('id', '=', account.globex).execute();
       const extensions = await store.db.selectFrom('extensions').select(['id', 'number']).execute();

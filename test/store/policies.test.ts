@@ -12,6 +12,7 @@ import {
 } from '../../src/store/policies.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { testDatabases } from '../helpers/stores.js';
+import { createAccount } from '../../src/store/accounts.js';
 
 async function expectDomainError(promise: Promise<unknown>, code: string): Promise<void> {
   const error: unknown = await promise.then(
@@ -75,11 +76,7 @@ for (const database of testDatabases) {
         { prefix: '247', action: 'deny', description: 'Ascension' },
       ]);
       // An organization's own row is not provider-wide and is not read here.
-      const org = await store.db
-        .insertInto('accounts')
-        .values({ kind: 'organization', name: 'Org', parentId: null, defaultCountry: null, tariffId: null, trunkId: null, creditAccountId: null, maxExtensions: null, maxAuthorizedCallerids: null, maxConcurrentCalls: null, dailySpendCapMicros: null, createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString() })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const org = await createAccount(store.db, { kind: 'organization', name: 'Org', parentId: null });
       await store.db.insertInto('destinationPolicies').values({ accountId: org.id, prefix: '61', action: 'deny' }).execute();
 
       const rules = await readDestinationRules(store.db);
