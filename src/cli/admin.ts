@@ -1,26 +1,11 @@
-import { hashPassword, passwordProblem } from '../auth/password.js';
 import { nowIso } from '../store/db.js';
 import { ensureProvider } from '../store/settings.js';
-import { UsageError, openMigratedStore, readSecret, readSecretFile } from './io.js';
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+import { UsageError, openMigratedStore } from './io.js';
+import { parseEmail, readNewPasswordHash } from './new-user.js';
 
 export async function adminCreate(emailArg: string, options: { passwordFile?: string }): Promise<void> {
-  const email = emailArg.trim().toLowerCase();
-  if (!EMAIL.test(email) || email.length > 254) throw new UsageError(`"${emailArg}" is not an e-mail address`);
-
-  let password: string;
-  if (options.passwordFile) {
-    password = await readSecretFile(options.passwordFile);
-  } else {
-    password = await readSecret(`Password for ${email}: `);
-    if (process.stdin.isTTY && password !== (await readSecret('Repeat the password: '))) {
-      throw new UsageError('the two passwords differ; nothing was created');
-    }
-  }
-  const problem = passwordProblem(password);
-  if (problem) throw new UsageError(`${problem}; nothing was created`);
-  const passwordHash = await hashPassword(password);
+  const email = parseEmail(emailArg);
+  const passwordHash = await readNewPasswordHash(email, options);
 
   const { store } = await openMigratedStore();
   try {

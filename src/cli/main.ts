@@ -8,6 +8,7 @@ import { migrate } from './migrate.js';
 import { provision } from './provision.js';
 import { serve } from './serve.js';
 import { tokenCreate, tokenList, tokenRevoke } from './token.js';
+import { userCreate, userDisable, userEnable, userList, userUnlock } from './user.js';
 import { UsageError } from './io.js';
 
 const ENVIRONMENT_HELP = `
@@ -73,6 +74,38 @@ function program(): Command {
     .description('revoke an API token: requests with it are refused from now on')
     .argument('<id>', 'the token id, as token list shows it')
     .action(tokenRevoke);
+
+  const user = cli.command('user').description('manage portal users: resellers, organization managers, extension owners');
+  user
+    .command('create')
+    .description('create a portal user; the password is read from a prompt, standard input or --password-file')
+    .argument('<email>', "the user's e-mail address (their sign-in name)")
+    .requiredOption('--role <role>', 'reseller (needs --reseller), org-manager (needs --organization) or extension-owner (needs --organization and --extension)')
+    .option('--organization <name>', 'the organization the user belongs to')
+    .option('--reseller <name>', 'the reseller account the user belongs to')
+    .option('--extension <number>', "the organization's extension an extension owner owns")
+    .option('--password-file <file>', 'read the password from the first line of this file')
+    .action(userCreate);
+  user
+    .command('list')
+    .description('list users: e-mail, role, account, extension and state (active, disabled, locked)')
+    .option('--organization <name>', "only this organization's users")
+    .action(userList);
+  user
+    .command('unlock')
+    .description('end the sign-in lock after failed sign-ins')
+    .argument('<email>', "the user's e-mail address")
+    .action(userUnlock);
+  user
+    .command('disable')
+    .description('stop a user from signing in or using API tokens; ends their sessions')
+    .argument('<email>', "the user's e-mail address")
+    .action(userDisable);
+  user
+    .command('enable')
+    .description('let a disabled user sign in again')
+    .argument('<email>', "the user's e-mail address")
+    .action(userEnable);
 
   return cli;
 }
