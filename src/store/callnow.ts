@@ -152,7 +152,8 @@ export interface NewCallnowRequest {
   idempotencyKey: string | null;
 }
 
-const REQUEST_COLUMNS = [
+/** The columns a CallnowRequestRecord is read from. */
+export const REQUEST_COLUMNS = [
   'id',
   'publicToken',
   'accountId',
@@ -167,7 +168,7 @@ const REQUEST_COLUMNS = [
   'updatedAt',
 ] as const;
 
-function toRecord(row: {
+export function toRecord(row: {
   id: number;
   publicToken: string | null;
   accountId: number;

@@ -1,12 +1,10 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
-import type { Selectable } from 'kysely';
 import { toDecimalString } from '../../domain/money.js';
 import { tryNormalizePhoneNumber } from '../../domain/phone-number.js';
 import { submitCallnowRequest, type CallnowDependencies } from '../../flows/callnow.js';
-import { callLegsOf, callnowRequestById, loadCallnowTarget, type CallnowRequestRecord, type CallnowState } from '../../store/callnow.js';
+import { callLegsOf, callnowRequestById, loadCallnowTarget, REQUEST_COLUMNS, toRecord, type CallnowRequestRecord, type CallnowState } from '../../store/callnow.js';
 import type { Store } from '../../store/db.js';
-import type { CallbackRequestTable } from '../../store/schema.js';
 import { readSettings } from '../../store/settings.js';
 import { findManagedExtension, principalOf } from './auth.js';
 import { ApiError, commonErrorResponses, conflictResponse, sendError, tooManyRequestsResponse, unavailableResponse } from './errors.js';
@@ -153,36 +151,6 @@ const CallnowRequestList = Type.Object(
 );
 type CallnowRequestList = Static<typeof CallnowRequestList>;
 
-/** The columns a request's view needs (the store's CallnowRequestRecord). */
-const REQUEST_COLUMNS = [
-  'id',
-  'publicToken',
-  'accountId',
-  'extensionId',
-  'requesterName',
-  'requesterNumber',
-  'language',
-  'state',
-  'reason',
-  'costMicros',
-  'createdAt',
-  'updatedAt',
-] as const;
-
-type RequestRow = Pick<Selectable<CallbackRequestTable>, (typeof REQUEST_COLUMNS)[number]>;
-
-/** A CallNow row always has these set (recordCallnowRequest writes them); the fallbacks are the store's. */
-function recordOf(row: RequestRow): CallnowRequestRecord {
-  return {
-    ...row,
-    publicToken: row.publicToken ?? '',
-    extensionId: row.extensionId ?? 0,
-    requesterNumber: row.requesterNumber ?? '',
-    language: row.language ?? 'en',
-    state: row.state as CallnowState,
-  };
-}
-
 const requestNotFound = (): ApiError => new ApiError(404, 'not_found', 'no such CallNow request');
 
 const withRetryAfter = (description: string) => ({
@@ -237,7 +205,7 @@ export const callnowRequestRoutes: FastifyPluginCallback<CallnowRequestsRoutesOp
   /** The earlier request made with this (namespaced) key, if any. */
   const byIdempotencyKey = async (key: string): Promise<CallnowRequestRecord | null> => {
     const row = await db.selectFrom('callbackRequests').select(REQUEST_COLUMNS).where('idempotencyKey', '=', key).where('kind', '=', 'callnow').executeTakeFirst();
-    return row ? recordOf(row) : null;
+    return row ? toRecord(row) : null;
   };
 
   app.post<{ Params: ExtensionParams; Headers: IdempotencyHeaders; Body: NewCallnowRequest; Reply: CallnowRequest }>(
@@ -385,7 +353,7 @@ export const callnowRequestRoutes: FastifyPluginCallback<CallnowRequestsRoutesOp
         .limit(limit + 1);
       if (request.query.before !== undefined) query = query.where('id', '<', request.query.before);
       const rows = await query.execute();
-      const page = rows.slice(0, limit).map(recordOf);
+      const page = rows.slice(0, limit).map(toRecord);
       const { currency } = await readSettings(db);
       return {
         requests: page.map((r) => summary(r, currency)),
