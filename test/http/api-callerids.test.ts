@@ -599,7 +599,7 @@ for (const database of testDatabases) {
       for (const [method, path, statuses] of routes) {
         const operation = document.paths[path]?.[method];
         expect(operation, `${method} ${path}`).toBeDefined();
-        expect(operation!.security).toEqual([{ bearerAuth: [] }]);
+        expect(operation!.security).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
         expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(statuses));
       }
       expect(Object.keys(document.paths['/api/v1/extensions/{extensionId}/callerids/export.csv']!.get!.responses['200']!.content!)).toEqual(['text/csv']);

@@ -406,7 +406,7 @@ for (const database of testDatabases) {
         responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, unknown> } }>; headers?: Record<string, unknown> }>;
       };
       expect(post.operationId).toBe('createCallnowRequest');
-      expect(post.security).toEqual([{ bearerAuth: [] }]);
+      expect(post.security).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
       expect(post.parameters.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['header:idempotency-key', 'path:extensionId']);
       const bodySchema = post.requestBody.content['application/json']!.schema;
       expect(Object.keys(bodySchema.properties).sort()).toEqual(['language', 'name', 'phone']);
@@ -419,7 +419,7 @@ for (const database of testDatabases) {
         'Retry-After': { schema: { type: 'integer', minimum: 1 }, description: expect.any(String) as unknown },
       });
       const get = one.get as { operationId: string; security: unknown; responses: Record<string, unknown> };
-      expect(get).toMatchObject({ operationId: 'getCallnowRequest', security: [{ bearerAuth: [] }] });
+      expect(get).toMatchObject({ operationId: 'getCallnowRequest', security: [{ bearerAuth: [] }, { sessionCookie: [] }] });
       const list = collection.get as { operationId: string; parameters: { in: string; name: string }[] };
       expect(list.operationId).toBe('listCallnowRequests');
       expect(list.parameters.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:extensionId', 'query:before', 'query:limit']);

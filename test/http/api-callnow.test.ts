@@ -458,7 +458,7 @@ for (const database of testDatabases) {
           for (const method of ['get', 'put']) {
             const operation = document.paths[path]?.[method];
             expect(operation, `${method} ${path}`).toBeDefined();
-            expect(operation!.security).toEqual([{ bearerAuth: [] }]);
+            expect(operation!.security).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
             expect(operation!.parameters).toContainEqual(expect.objectContaining({ name: 'extensionId', in: 'path' }));
             expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404']));
             if (method === 'put') expect(Object.keys(operation!.responses)).toContain('409');

@@ -444,7 +444,7 @@ for (const database of testDatabases) {
       expect(Object.keys(paths['/api/v1/sound-folders/{folderId}'] ?? {})).toEqual(expect.arrayContaining(['get', 'delete']));
       expect(Object.keys(paths['/api/v1/sounds/{soundId}'] ?? {})).toEqual(expect.arrayContaining(['get', 'delete']));
       const uploadOperation = paths['/api/v1/sound-folders/{folderId}/sounds']?.post;
-      expect(uploadOperation?.security).toEqual([{ bearerAuth: [] }]);
+      expect(uploadOperation?.security).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
       expect(uploadOperation?.requestBody?.content['audio/wav']?.schema).toMatchObject({ type: 'string', format: 'binary' });
       expect(Object.keys(uploadOperation!.responses)).toEqual(expect.arrayContaining(['201', '400', '403', '404', '409', '413', '415']));
       expect(Object.keys(paths['/api/v1/sounds/{soundId}/audio.wav']?.get?.responses ?? {})).toContain('200');

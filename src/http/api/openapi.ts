@@ -4,8 +4,8 @@ import { BEARER_AUTH, bearerAuthScheme } from './auth.js';
 import { SESSION_COOKIE_AUTH, sessionCookieScheme } from './session-auth.js';
 
 /**
- * The REST API documents its own authentication: each route names the bearerAuth
- * scheme, and its per-route swagger transform puts the scheme into the document's
+ * The REST API documents its own authentication: each route names the bearerAuth and
+ * sessionCookie schemes, and its per-route swagger transform puts the scheme into the document's
  * components. That keeps the API's description inside the API plugin instead of the
  * server's shared swagger options.
  */
@@ -21,19 +21,11 @@ const documentBearerAuth: SwaggerTransform = ({ schema, url, ...document }) => {
   return { schema, url };
 };
 
-/** Route options for a route that needs an API token: the security requirement and its scheme. */
-export function authenticatedRoute<S extends FastifySchema>(options: { schema: S }) {
-  return {
-    schema: { ...options.schema, security: [{ [BEARER_AUTH]: [] }] },
-    config: { swaggerTransform: documentBearerAuth },
-  };
-}
-
 /**
- * Route options for the portal's own routes (session, me): an API token or the session
- * cookie, as alternatives. (Every authenticated route takes both; see the sessionCookie scheme.)
+ * Route options for a route that needs a signed-in caller: an API token or the portal's
+ * session cookie, as alternatives (the auth hook takes either), with their schemes.
  */
-export function sessionOrTokenRoute<S extends FastifySchema>(options: { schema: S }) {
+export function authenticatedRoute<S extends FastifySchema>(options: { schema: S }) {
   return {
     schema: { ...options.schema, security: [{ [BEARER_AUTH]: [] }, { [SESSION_COOKIE_AUTH]: [] }] as Record<string, string[]>[] },
     config: { swaggerTransform: documentBearerAuth },

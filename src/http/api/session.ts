@@ -18,7 +18,7 @@ import {
 } from '../../store/sessions.js';
 import { principalOf } from './auth.js';
 import { ApiError, commonErrorResponses, conflictResponse, ErrorBody, sendError } from './errors.js';
-import { publicRoute, sessionOrTokenRoute } from './openapi.js';
+import { authenticatedRoute, publicRoute } from './openapi.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie, type SessionOptions } from './session-auth.js';
 
 /** OpenAPI 3.0 has no type "null"; `nullable` is what it, Ajv and fast-json-stringify all understand. */
@@ -247,7 +247,7 @@ export const sessionRoutes: FastifyPluginCallback<SessionRoutesOptions> = (app: 
 
   app.delete(
     '/session',
-    sessionOrTokenRoute({
+    authenticatedRoute({
       schema: {
         summary: 'Sign out: ends the session and clears its cookie (needs X-CSRF-Token)',
         tags: ['session'],
@@ -272,7 +272,7 @@ export const sessionRoutes: FastifyPluginCallback<SessionRoutesOptions> = (app: 
 
   app.get<{ Reply: Me }>(
     '/me',
-    sessionOrTokenRoute({
+    authenticatedRoute({
       schema: {
         summary: 'The signed-in user (or the API token\'s), with an extension owner\'s extension',
         tags: ['session'],
@@ -301,7 +301,7 @@ export const sessionRoutes: FastifyPluginCallback<SessionRoutesOptions> = (app: 
 
   app.put<{ Body: PasswordChange }>(
     '/me/password',
-    sessionOrTokenRoute({
+    authenticatedRoute({
       schema: {
         summary: "Change the user's password; ends the user's other sessions",
         description: 'A wrong currentPassword counts as a failed sign-in (the same slow-down and lock).',
@@ -352,7 +352,7 @@ export const sessionRoutes: FastifyPluginCallback<SessionRoutesOptions> = (app: 
 
   app.get<{ Reply: TokenList }>(
     '/me/tokens',
-    sessionOrTokenRoute({
+    authenticatedRoute({
       schema: {
         summary: "The user's API tokens (never the secret)",
         tags: ['session'],
@@ -365,7 +365,7 @@ export const sessionRoutes: FastifyPluginCallback<SessionRoutesOptions> = (app: 
 
   app.post<{ Body: TokenCreate; Reply: TokenCreated }>(
     '/me/tokens',
-    sessionOrTokenRoute({
+    authenticatedRoute({
       schema: {
         summary: 'Make an API token for the user; the answer shows it once',
         tags: ['session'],
@@ -401,7 +401,7 @@ export const sessionRoutes: FastifyPluginCallback<SessionRoutesOptions> = (app: 
 
   app.delete<{ Params: TokenParams }>(
     '/me/tokens/:id',
-    sessionOrTokenRoute({
+    authenticatedRoute({
       schema: {
         summary: "Revoke one of the user's API tokens (at once; revoking twice is fine)",
         tags: ['session'],
