@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CamelCasePlugin, CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -43,6 +43,29 @@ export function openStore(url: string, options: OpenOptions = {}): Store {
   throw new Error(`unsupported database URL "${url}": expected sqlite:PATH or postgres://...`);
 }
 
+/**
+ * SQLite transactions that take the write lock when they begin (BEGIN IMMEDIATE). A plain
+ * BEGIN reads first and asks for the lock at its first write; when another process (the
+ * CLI while the server runs) wrote meanwhile, SQLite refuses at once with "database is
+ * locked" instead of waiting busy_timeout, since waiting could deadlock. Taking the lock
+ * up front makes every writer wait its turn.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
 function openSqlite(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SQLite(path);
@@ -53,7 +76,7 @@ function openSqlite(path: string): Store {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database }),
+    dialect: new ImmediateSqliteDialect({ database }),
     plugins: [new CamelCasePlugin()],
   });
   return { db, dialect: 'sqlite', close: () => db.destroy() };

@@ -5,9 +5,10 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
-import { nowIso, openStore, type Store } from '../../src/store/db.js';
+import { openStore, type Store } from '../../src/store/db.js';
 import { runCli } from '../helpers/cli.js';
 import { createPgDatabase, pgUrl } from '../helpers/stores.js';
+import { createAccount } from '../../src/store/accounts.js';
 
 /** Each CLI run starts Node with tsx (one to three seconds on a busy two-core machine); these tests make several. */
 const CLI_RUNS_TIMEOUT = 180_000;
@@ -63,26 +64,8 @@ for (const database of databases) {
       expect(provisioned.code, provisioned.stderr).toBe(0);
       store = openStore(db.url);
       // Provisioning files have no resellers yet: add one as the portal would.
-      const now = nowIso();
       const provider = await store.db.selectFrom('accounts').select('id').where('kind', '=', 'provider').executeTakeFirst();
-      await store.db
-        .insertInto('accounts')
-        .values({
-          kind: 'reseller',
-          name: 'Resell Co',
-          parentId: provider?.id ?? null,
-          defaultCountry: null,
-          tariffId: null,
-          trunkId: null,
-          creditAccountId: null,
-          maxExtensions: null,
-          maxAuthorizedCallerids: null,
-          maxConcurrentCalls: null,
-          dailySpendCapMicros: null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .execute();
+      await createAccount(store.db, { kind: 'reseller', name: 'Resell Co', parentId: provider?.id ?? null });
       app = await buildHttpServer({ store, logger: createLogger('silent'), version: 'test', session: { clock: () => Date.now() + shiftMs } });
       await app.ready();
     }, CLI_RUNS_TIMEOUT);
