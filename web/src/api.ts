@@ -119,7 +119,8 @@ async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, message, field, parseRetryAfter(response.headers.get('retry-after')));
 }
 
-async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+/** One call of the REST API: JSON in and out, the CSRF token on changes, errors as ApiError or NetworkError. Pages' own API modules (web/src/api/*.ts) build on it. */
+export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
@@ -140,12 +141,36 @@ async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path
   return (await response.json()) as T;
 }
 
+/** Sends a file as the request body (a sound upload, a CSV import), with the CSRF token. */
+export async function upload<T>(method: 'POST' | 'PUT', path: string, file: Blob, contentType: string): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': contentType };
+  if (csrfToken !== null) headers['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', cache: 'no-store', body: file });
+  } catch (error) {
+    throw new NetworkError(error);
+  }
+  if (!response.ok) throw await errorOf(response);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+/** The query string for a list call, leaving out empty values. */
+export function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== null && value !== undefined && value !== '') search.set(name, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
 export const api = {
-  signIn: (email: string, password: string) => call<Session>('POST', '/session', { email, password }),
-  signOut: () => call<undefined>('DELETE', '/session'),
-  me: () => call<Me>('GET', '/me'),
-  callnow: (extensionId: number) => call<CallnowPreferences>('GET', `/extensions/${extensionId}/callnow`),
-  saveCallnow: (extensionId: number, change: CallnowPreferencesChange) => call<CallnowPreferences>('PUT', `/extensions/${extensionId}/callnow`, change),
-  rules: (extensionId: number) => call<{ rules: CallnowRule[] }>('GET', `/extensions/${extensionId}/callnow/rules`),
-  saveRules: (extensionId: number, rules: CallnowRule[]) => call<{ rules: CallnowRule[] }>('PUT', `/extensions/${extensionId}/callnow/rules`, { rules }),
+  signIn: (email: string, password: string) => request<Session>('POST', '/session', { email, password }),
+  signOut: () => request<undefined>('DELETE', '/session'),
+  me: () => request<Me>('GET', '/me'),
+  extension: (extensionId: number) => request<Extension & { accountId: number }>('GET', `/extensions/${extensionId}`),
+  callnow: (extensionId: number) => request<CallnowPreferences>('GET', `/extensions/${extensionId}/callnow`),
+  saveCallnow: (extensionId: number, change: CallnowPreferencesChange) => request<CallnowPreferences>('PUT', `/extensions/${extensionId}/callnow`, change),
+  rules: (extensionId: number) => request<{ rules: CallnowRule[] }>('GET', `/extensions/${extensionId}/callnow/rules`),
+  saveRules: (extensionId: number, rules: CallnowRule[]) => request<{ rules: CallnowRule[] }>('PUT', `/extensions/${extensionId}/callnow/rules`, { rules }),
 };

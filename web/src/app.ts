@@ -1,10 +1,10 @@
-import { ApiError, NetworkError, api, setCsrfToken, type Me } from './api.js';
+import { ApiError, NetworkError, api, setCsrfToken, type Me, type Role } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { LANGUAGES, LANGUAGE_NAMES, currentLanguage, isLanguage, setLanguage, t, type TextKey } from './i18n.js';
 
 /** The portal lives under this path; client routes are below it. */
 export const BASE = '/portal/';
-export const ROUTES = { signIn: `${BASE}sign-in`, callnow: `${BASE}callnow` } as const;
+export const ROUTES = { signIn: `${BASE}sign-in`, account: `${BASE}account` } as const;
 
 /** One screen of the portal. It keeps its own state, so it can be drawn again (another language) without losing edits. */
 export interface Page {
@@ -28,11 +28,68 @@ export interface PortalContext {
   takeNotice(): TextKey | null;
 }
 
-export type PageFactory = (context: PortalContext, path: string) => Page;
+/** Path parameters of a route, e.g. `{ id: "12" }` for `/portal/extensions/:id/callnow` (query parameters are in `location.search`). */
+export type RouteParams = Readonly<Record<string, string>>;
+
+export type PageFactory = (context: PortalContext, params: RouteParams) => Page;
+
+/**
+ * One client route. Each page module exports `routes: PortalRoute[]`; main.ts collects them
+ * all (web/src/pages/*.ts), so a new page is one new file.
+ */
+export interface PortalRoute {
+  /** Below BASE, with `:name` parameters: `extensions/:id/callnow`. */
+  path: string;
+  /** Who may open it: 'public' (signed out only, the sign-in page) or a test of the signed-in user. */
+  access: 'public' | ((me: Me) => boolean);
+  /** An entry in the main navigation, ordered by `order`; the first one a user can open is their start page. */
+  nav?: { text: () => string; order: number };
+  page: PageFactory;
+}
+
+/** Everyone signed in. */
+export const signedIn = (): boolean => true;
+/** Roles that manage accounts below them (not an extension owner). */
+export const manager = (me: Me): boolean => me.user.role !== 'extension_owner';
+export const roleIs =
+  (...roles: Role[]) =>
+  (me: Me): boolean =>
+    roles.includes(me.user.role);
+/** An extension owner whose extension is of this type. */
+export const ownsExtension =
+  (type: 'phone' | 'callback') =>
+  (me: Me): boolean =>
+    me.user.role === 'extension_owner' && me.extension?.type === type;
+
+/** Matches `path` (below BASE) against a route pattern; the parameters, or null. */
+export function matchRoute(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split('/').filter(Boolean);
+  const got = path.split('/').filter(Boolean);
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i += 1) {
+    const part = want[i] as string;
+    const value = got[i] as string;
+    if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(value);
+    else if (part !== value) return null;
+  }
+  return params;
+}
+
+/**
+ * The extension a page works on: the `:id` of a manager's route, else the owner's own.
+ * Null when there is none (a manager on an owner's route).
+ */
+export function extensionIdOf(context: PortalContext, params: RouteParams): number | null {
+  if (params.id !== undefined) {
+    const id = Number(params.id);
+    return Number.isSafeInteger(id) && id > 0 ? id : null;
+  }
+  return context.me?.extension?.id ?? context.me?.user.extensionId ?? null;
+}
 
 export interface PortalRoutes {
-  signIn: PageFactory;
-  callnow: PageFactory;
+  routes: readonly PortalRoute[];
   notFound: PageFactory;
 }
 
@@ -51,6 +108,7 @@ export class Portal implements PortalContext {
   me: Me | null = null;
   private page: Page | null = null;
   private pagePath = '';
+  private currentRoute: PortalRoute | null = null;
   private notice: TextKey | null = null;
   private signingOut = false;
   /** Why signing out failed, shown above the page. */
@@ -96,7 +154,7 @@ export class Portal implements PortalContext {
   signedIn(me: Me): void {
     this.me = me;
     if (me.csrfToken) setCsrfToken(me.csrfToken);
-    this.navigate(ROUTES.callnow, { replace: true });
+    this.navigate(this.home(), { replace: true });
   }
 
   sessionEnded(): void {
@@ -144,22 +202,60 @@ export class Portal implements PortalContext {
     if (focused) document.getElementById(focused)?.focus();
   }
 
+  /** The routes in the navigation that the signed-in user may open, in order. */
+  private navigation(): PortalRoute[] {
+    const me = this.me;
+    if (!me) return [];
+    return this.routes.routes
+      .filter((route) => route.nav && route.access !== 'public' && route.access(me))
+      .sort((a, b) => (a.nav?.order ?? 0) - (b.nav?.order ?? 0));
+  }
+
+  /** Where `/portal/` leads: the first page of the user's navigation (every role has the account page), or signing in. */
+  private home(): string {
+    if (!this.me) return ROUTES.signIn;
+    const first = this.navigation()[0];
+    return first ? BASE + first.path : ROUTES.account;
+  }
+
   private route(): void {
     let path = location.pathname;
-    if (path === '/portal' || path === BASE || path === `${BASE}index.html`) path = this.me ? ROUTES.callnow : ROUTES.signIn;
-    else if (path === ROUTES.signIn && this.me) path = ROUTES.callnow;
-    else if (path === ROUTES.callnow && !this.me) path = ROUTES.signIn;
+    if (path === '/portal' || path === BASE || path === `${BASE}index.html`) path = this.me ? this.home() : ROUTES.signIn;
+    const below = path.startsWith(BASE) ? path.slice(BASE.length) : path;
+    let found: { route: PortalRoute; params: RouteParams } | null = null;
+    for (const route of this.routes.routes) {
+      const params = matchRoute(route.path, below);
+      if (params) {
+        found = { route, params };
+        break;
+      }
+    }
+    if (found) {
+      const { access } = found.route;
+      // Signed in on the sign-in page: go home. Signed out on any other page: sign in first.
+      if (access === 'public' && this.me) path = this.home();
+      else if (access !== 'public' && !this.me) path = ROUTES.signIn;
+      if (path !== location.pathname) {
+        history.replaceState(null, '', path);
+        this.route();
+        return;
+      }
+    }
     if (path !== location.pathname) history.replaceState(null, '', path);
 
     this.shellError = null;
-    if (this.page && path === this.pagePath) {
+    const key = path + location.search;
+    if (this.page && key === this.pagePath) {
       this.refresh();
       return;
     }
     this.page?.dispose?.();
-    const factory = path === ROUTES.signIn ? this.routes.signIn : path === ROUTES.callnow ? this.routes.callnow : this.routes.notFound;
-    this.page = factory(this, path);
-    this.pagePath = path;
+    const me = this.me;
+    // A route the user's role may not open looks like one that does not exist.
+    const allowed = found !== null && (found.route.access === 'public' || (me !== null && found.route.access(me)));
+    this.page = found && allowed ? found.route.page(this, found.params) : this.routes.notFound(this, {});
+    this.pagePath = key;
+    this.currentRoute = found && allowed ? found.route : null;
     this.refresh();
     // A new screen: move focus to its heading so screen readers announce it.
     const heading = this.root.querySelector<HTMLElement>('main h1');
@@ -193,7 +289,13 @@ export class Portal implements PortalContext {
         ? h(
             'nav',
             { 'aria-label': t('mainNav') },
-            h('a', { href: ROUTES.callnow, 'data-route': true, ...(this.pagePath === ROUTES.callnow ? { 'aria-current': 'page' } : {}) }, t('navCallnow')),
+            h(
+              'ul',
+              {},
+              ...this.navigation().map((route) =>
+                h('li', {}, h('a', { href: BASE + route.path, 'data-route': true, ...(route === this.currentRoute ? { 'aria-current': 'page' } : {}) }, route.nav?.text() ?? route.path)),
+              ),
+            ),
           )
         : null,
       h(

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { parseAmount, toDecimalString, type Micros } from '../../domain/money.js';
@@ -24,6 +24,7 @@ import type { Store } from '../../store/db.js';
 import { findManagedExtension, principalOf, type ManagedExtension } from './auth.js';
 import { ApiError, commonErrorResponses, conflictResponse } from './errors.js';
 import { authenticatedRoute } from './openapi.js';
+import { ExtensionParams, Id, Nullable, ONE_LINE_TEXT, StringEnum } from './schemas.js';
 
 /**
  * SPEC §4: a callback extension's authorized CallerIDs (list, add, edit, remove, activate,
@@ -31,16 +32,8 @@ import { authenticatedRoute } from './openapi.js';
  * Unlimited, recharge history). Data access is in src/store/authorized-callerids.ts.
  */
 
-/** OpenAPI 3.0 has no type "null"; `nullable` is what it, Ajv and fast-json-stringify all understand. */
-const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
-const StringEnum = <const T extends readonly string[]>(values: T, description: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
-const Id = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
 
-const ONE_LINE_TEXT = '^[^\\u0000-\\u001F\\u007F]*$';
 
-const ExtensionParams = Type.Object({ extensionId: Id("The extension's id") }, { additionalProperties: false });
-type ExtensionParams = Static<typeof ExtensionParams>;
 const CallerIdParams = Type.Object({ id: Id("The authorized CallerID's id") }, { additionalProperties: false });
 type CallerIdParams = Static<typeof CallerIdParams>;
 

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
 import { toDecimalString } from '../../domain/money.js';
 import { tryNormalizePhoneNumber } from '../../domain/phone-number.js';
@@ -9,6 +9,7 @@ import { readSettings } from '../../store/settings.js';
 import { findManagedExtension, principalOf } from './auth.js';
 import { ApiError, commonErrorResponses, conflictResponse, sendError, tooManyRequestsResponse, unavailableResponse } from './errors.js';
 import { authenticatedRoute } from './openapi.js';
+import { ExtensionParams, Id, Nullable, StringEnum } from './schemas.js';
 
 /**
  * The Call API's "place this callback now" for CallNow (SPEC §6, §2): a request placed
@@ -47,14 +48,7 @@ const STATES: readonly CallnowState[] = [
   'failed',
 ];
 
-/** OpenAPI 3.0 has no type "null"; `nullable` is what it, Ajv and fast-json-stringify all understand. */
-const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
-const StringEnum = <const T extends readonly string[]>(values: T, description: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
-const Id = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
 
-const ExtensionParams = Type.Object({ extensionId: Id("The extension's id") }, { additionalProperties: false });
-type ExtensionParams = Static<typeof ExtensionParams>;
 const RequestParams = Type.Object({ requestId: Id("The request's id") }, { additionalProperties: false });
 type RequestParams = Static<typeof RequestParams>;
 

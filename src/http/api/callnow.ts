@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
 import { LANGUAGES } from '../../provisioning/plan.js';
 import type { Store } from '../../store/db.js';
@@ -12,19 +12,14 @@ import {
 } from './callnow-preferences.js';
 import { ApiError, commonErrorResponses, conflictResponse } from './errors.js';
 import { authenticatedRoute } from './openapi.js';
+import { Nullable, ONE_LINE_TEXT, StringEnum } from './schemas.js';
 
 /** SPEC §2: said plainly wherever image validation is off. */
 export const CAPTCHA_OFF_WARNING = 'Without image validation anyone who has your link can make calls that you pay for.';
 
-/** OpenAPI 3.0 has no type "null"; `nullable` is what it, Ajv and fast-json-stringify all understand. */
-const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
-/** A plain string enum (TypeBox unions of literals document and validate as noisy anyOf lists). */
-const StringEnum = <const T extends readonly string[]>(values: T, description: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
 
 /** Text shown to people: anything printable; lines and tabs in a message are fine, other control characters are not. */
 const MESSAGE_TEXT = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
-const ONE_LINE_TEXT = '^[^\\u0000-\\u001F\\u007F]*$';
 
 const Language = StringEnum([...LANGUAGES, 'caller'] as const, 'The public page\'s language, or "caller" for a language selector');
 const ExtensionParams = Type.Object(

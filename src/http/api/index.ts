@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/db.js';
 import { apiAuthentication } from './auth.js';
 import { calleridRoutes } from './callerids.js';
+import { extensionRoutes } from './extensions.js';
 import { callnowRoutes } from './callnow.js';
 import { callnowRequestRoutes, type CallnowRequestsDependencies } from './callnow-requests.js';
 import { handleApiError, sendError } from './errors.js';
@@ -49,5 +50,6 @@ export async function apiV1(app: FastifyInstance, deps: ApiV1Options): Promise<v
   await app.register(callnowRequestRoutes, { store: deps.store, publicUrl, ...(deps.callnow ? { callnow: deps.callnow } : {}) });
   await app.register(soundRoutes, { store: deps.store, ...(deps.sounds ? { sounds: deps.sounds } : {}) });
   await app.register(calleridRoutes, { store: deps.store });
+  await app.register(extensionRoutes, { store: deps.store });
   await app.register(sessionRoutes, { store: deps.store, publicUrl, sessions: session });
 }

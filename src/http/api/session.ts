@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword, passwordProblem, verifyPassword } from '../../auth/password.js';
 import { clientAddressKey } from '../../domain/request-limits.js';
@@ -20,10 +20,8 @@ import { principalOf } from './auth.js';
 import { ApiError, commonErrorResponses, conflictResponse, ErrorBody, sendError } from './errors.js';
 import { authenticatedRoute, publicRoute } from './openapi.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie, type SessionOptions } from './session-auth.js';
+import { Nullable, ONE_LINE_TEXT } from './schemas.js';
 
-/** OpenAPI 3.0 has no type "null"; `nullable` is what it, Ajv and fast-json-stringify all understand. */
-const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
-const ONE_LINE_TEXT = '^[^\\u0000-\\u001F\\u007F]*$';
 const MAX_LIVE_TOKENS = 50;
 
 /** One answer for an unknown e-mail and a wrong password, so sign-in cannot tell which e-mails exist. */

@@ -22,6 +22,7 @@ import {
 import { principalOf } from './auth.js';
 import { ApiError, commonErrorResponses, conflictResponse, describeValidation, forbiddenResponse, handleApiError, sendError } from './errors.js';
 import { authenticatedRoute } from './openapi.js';
+import { Id } from './schemas.js';
 
 /**
  * The sound library (SPEC §3) over the REST API: an account's folders, with those of the
@@ -50,7 +51,6 @@ export interface SoundRoutesOptions {
 /** Content types an upload may carry (browsers name .wav files audio/wav, some audio/x-wav or audio/wave). */
 export const WAV_CONTENT_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'];
 
-const Id = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
 const SoundName = (description: string) => Type.String({ pattern: '^[a-z0-9_-]{1,64}$', description: `${description}: ${SOUND_NAME_WORDS}` });
 
 const AccountParams = Type.Object({ accountId: Id("The account's id (provider, reseller or organization)") }, { additionalProperties: false });

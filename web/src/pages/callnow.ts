@@ -1,6 +1,6 @@
 import { announce } from '../announce.js';
-import { ApiError, api, type CallnowPreferences, type CallnowPreferencesChange, type CallnowRule, type PageLanguage, type RuleAction } from '../api.js';
-import { describeError, type Page, type PortalContext } from '../app.js';
+import { ApiError, api, type Extension, type CallnowPreferences, type CallnowPreferencesChange, type CallnowRule, type PageLanguage, type RuleAction } from '../api.js';
+import { describeError, extensionIdOf, manager, ownsExtension, type Page, type PortalContext, type PortalRoute, type RouteParams } from '../app.js';
 import { h } from '../dom.js';
 import { LANGUAGES, LANGUAGE_NAMES, currentLanguage, t, type TextKey } from '../i18n.js';
 import { qrCode } from '../qr.js';
@@ -98,10 +98,11 @@ function ruleField(field: string | undefined): { index: number; part: 'number' |
 }
 
 /** The extension owner's CallNow page: every preference in one form, the public link with its QR code, and the rules. */
-export function callnowPage(context: PortalContext): Page {
+export function callnowPage(context: PortalContext, params: RouteParams): Page {
   const me = context.me;
-  const extension = me?.extension;
-  const extensionId = extension?.id ?? me?.user.extensionId ?? null;
+  const extensionId = extensionIdOf(context, params);
+  // The owner's own extension comes with /me; a manager's is read with the preferences.
+  let extension: Extension | null = params.id === undefined ? (me?.extension ?? null) : null;
 
   const state = {
     loading: true,
@@ -129,17 +130,20 @@ export function callnowPage(context: PortalContext): Page {
     return false;
   };
 
-  // This slice of the portal is for extension owners; the other roles get a note (and the API).
-  const ownerOnly = me !== null && me.user.role !== 'extension_owner';
-
   const load = async () => {
-    if (ownerOnly || extensionId === null || extension?.type === 'callback') {
+    if (extensionId === null || extension?.type === 'callback') {
       state.loading = false;
       return;
     }
     state.loading = true;
     state.loadError = null;
     try {
+      if (extension === null) extension = await api.extension(extensionId);
+      if (extension.type === 'callback') {
+        state.loading = false;
+        if (!disposed) context.refresh();
+        return;
+      }
       const [preferences, rules] = await Promise.all([
         api.callnow(extensionId).catch((error: unknown) => {
           // No preferences yet: the form starts from safe defaults and saving sets CallNow up.
@@ -554,9 +558,6 @@ export function callnowPage(context: PortalContext): Page {
     },
     render: () => {
       const heading = h('h1', { id: 'callnow-title' }, t('callnowTitle'));
-      if (ownerOnly && me) {
-        return h('section', { class: 'card narrow' }, h('h1', { id: 'callnow-title' }, t('otherRoleTitle')), h('p', {}, t('otherRoleText', { email: me.user.email, role: me.user.role })));
-      }
       if (extensionId === null) return h('section', {}, heading, h('p', { class: 'notice' }, t('noExtension')));
       if (extension?.type === 'callback') return h('section', {}, heading, h('p', { class: 'notice' }, t('callbackExtension', { number: extension.number })));
       if (state.loading) return h('section', { 'aria-busy': 'true' }, heading, h('p', { class: 'loading' }, t('loading')));
@@ -579,3 +580,8 @@ export function callnowPage(context: PortalContext): Page {
     },
   };
 }
+
+export const routes: PortalRoute[] = [
+  { path: 'callnow', access: ownsExtension('phone'), nav: { text: () => t('navCallnow'), order: 10 }, page: callnowPage },
+  { path: 'extensions/:id/callnow', access: manager, page: callnowPage },
+];

@@ -1,5 +1,5 @@
 import { ApiError, api, setCsrfToken } from '../api.js';
-import { describeError, type Page, type PortalContext } from '../app.js';
+import { describeError, type Page, type PortalContext, type PortalRoute } from '../app.js';
 import { h } from '../dom.js';
 import { inTime, t, type TextKey } from '../i18n.js';
 
@@ -156,3 +156,5 @@ export function signInPage(context: PortalContext): Page {
     },
   };
 }
+
+export const routes: PortalRoute[] = [{ path: 'sign-in', access: 'public', page: signInPage }];
