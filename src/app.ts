@@ -80,6 +80,11 @@ export async function createApp(options: AppOptions) {
     ...(options.config.publicUrl ? { publicUrl: options.config.publicUrl } : {}),
     trustProxy: options.config.trustProxy ?? false,
     sounds: sip.sounds,
+    trunks: {
+      trunksChanged: () => {
+        sip.trunkRegistrations.reload().catch((error: unknown) => logger.error({ err: error }, 'reading the trunks for carrier registration failed'));
+      },
+    },
     callnow: { flows, captcha: new CaptchaStore({ clock }), defaultCountry: fallbackCountry },
   });
   return {

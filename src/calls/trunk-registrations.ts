@@ -19,12 +19,15 @@ export interface TrunkRegistrationState {
 
 /**
  * Keeps Dialback registered to the carriers whose trunks say `register` (SPEC §6:
- * optional registration): registers on start, refreshes before expiry, retries failures.
+ * optional registration): registers on start, refreshes before expiry, retries failures,
+ * and starts over from the trunks table on reload() (a trunk changed through the API).
  */
 export class TrunkRegistrations {
   readonly states = new Map<string, TrunkRegistrationState>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private stopped = false;
+  /** Bumped by every start: registrations of an earlier one stop when they see it changed. */
+  private generation = 0;
 
   constructor(
     private readonly ua: UserAgentCore,
@@ -33,6 +36,7 @@ export class TrunkRegistrations {
   ) {}
 
   async start(): Promise<void> {
+    const generation = ++this.generation;
     const trunks = await this.db
       .selectFrom('trunks')
       .select(['name', 'host', 'port', 'transport', 'username', 'password', 'fromDomain'])
@@ -44,13 +48,14 @@ export class TrunkRegistrations {
       const state: TrunkRegistrationState = { trunk: trunk.name, registered: false, lastStatus: null, expiresAt: null };
       this.states.set(trunk.name, state);
       const once = async (): Promise<void> => {
-        if (this.stopped) return;
+        if (this.stopped || generation !== this.generation) return;
         const response = await register(this.ua, {
           registrar: { protocol: trunk.transport === 'tcp' ? 'TCP' : 'UDP', address: trunk.host, port: trunk.port },
           aor: parseUri(`sip:${trunk.username}@${trunk.fromDomain ?? trunk.host}`),
           credentials: { username: trunk.username ?? '', password: trunk.password ?? '' },
           expires: REQUESTED_EXPIRES,
         });
+        if (generation !== this.generation) return;
         state.lastStatus = response.status;
         state.registered = response.status >= 200 && response.status < 300;
         let delay = RETRY_MS;
@@ -68,6 +73,19 @@ export class TrunkRegistrations {
       };
       void once();
     }
+  }
+
+  /**
+   * Reads the trunks again and registers as they now say. A trunk that no longer registers is
+   * simply not refreshed: the carrier drops it when the expiry it granted runs out.
+   */
+  async reload(): Promise<void> {
+    // Before start() (the SIP side is not up yet) there is nothing to redo; start() reads the table.
+    if (this.stopped || this.generation === 0) return;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.states.clear();
+    await this.start();
   }
 
   stop(): void {

@@ -5,6 +5,7 @@ import { isHealthy, type Store } from '../store/db.js';
 import { apiV1 } from './api/index.js';
 import type { SessionOptions } from './api/session-auth.js';
 import type { SoundChangeListener } from './api/sounds.js';
+import type { TrunkChangeListener } from './api/trunks.js';
 import { callnowPages, type CallnowPagesOptions } from './callnow-pages.js';
 import { portalRoutes } from './portal.js';
 
@@ -16,6 +17,7 @@ export interface HttpDependencies {
   publicUrl?: string;
   /** Told of sound-library changes (the calls' sound cache). */
   sounds?: SoundChangeListener;
+  trunks?: TrunkChangeListener;
   /** DIALBACK_TRUST_PROXY: whose X-Forwarded-For to believe. */
   trustProxy?: false | number | string[];
   /** The public CallNow pages; left out where no calls can be placed (e.g. tools that only need the API). */
@@ -25,7 +27,7 @@ export interface HttpDependencies {
 }
 
 /** The HTTP side: health, the OpenAPI document, and (in later parts) pages and the REST API. */
-export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, sounds, callnow, session }: HttpDependencies) {
+export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, sounds, trunks, callnow, session }: HttpDependencies) {
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }),
     bodyLimit: 1024 * 1024,
@@ -43,7 +45,7 @@ export async function buildHttpServer({ store, logger, version, publicUrl, trust
       },
     },
   });
-  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}), ...(callnow ? { callnow } : {}), ...(sounds ? { sounds } : {}), ...(session ? { session } : {}) });
+  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}), ...(callnow ? { callnow } : {}), ...(sounds ? { sounds } : {}), ...(trunks ? { trunks } : {}), ...(session ? { session } : {}) });
 
   app.get(
     '/healthz',

@@ -284,6 +284,7 @@ class ApplyRun {
         externalNumber: ext.externalNumber,
         sipPassword: ext.sipPassword,
         callApiEnabled: bool(ext.callApi),
+        callnowEnabled: bool(ext.callnowEnabled),
         creditAccountId,
       },
     );

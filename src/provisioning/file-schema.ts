@@ -170,6 +170,10 @@ const Extension = Type.Object(
     sipPassword: Type.Optional(Type.Union([Type.String({ minLength: 8, maxLength: 128 }), Type.Null()])),
     credit: Type.Optional(Credit),
     callApi: Flag('The Call API may place calls for this extension', false),
+    callnowEnabled: Flag(
+      "The organization lets this extension have a CallNow page (the owner's own on/off is callnow.enabled); phone extensions only",
+      true,
+    ),
     callnow: Type.Optional(CallNow),
     callback: Type.Optional(Callback),
   },

@@ -75,6 +75,8 @@ export interface ExtensionPlan {
   sipPassword: string | null;
   credit: OpeningCredit;
   callApi: boolean;
+  /** The organization's CallNow switch; always false for a callback extension. */
+  callnowEnabled: boolean;
   callnow: CallNowPlan | null;
   callback: CallbackPlan | null;
 }
@@ -375,6 +377,7 @@ export function buildPlan(file: ProvisionFile, context: PlanContext): Plan {
       };
     }
     if (type === 'callback' && callnow) report(`${path}.callnow`, 'a callback extension has no CallNow page');
+    if (type === 'callback' && ext.callnowEnabled === true) report(`${path}.callnowEnabled`, 'a callback extension has no CallNow page');
     return {
       number: ext.number,
       name: ext.name,
@@ -384,6 +387,7 @@ export function buildPlan(file: ProvisionFile, context: PlanContext): Plan {
       sipPassword: ext.sipPassword ?? null,
       credit: credit(`${path}.credit`, ext.credit) ?? 'unlimited',
       callApi: ext.callApi ?? false,
+      callnowEnabled: type === 'phone' && (ext.callnowEnabled ?? true),
       callnow,
       callback,
     };

@@ -46,6 +46,7 @@ export async function loadCallnowTarget(db: Db, callnowId: string, fallbackCount
       'e.name',
       'e.externalNumber',
       'e.creditAccountId',
+      'e.callnowEnabled',
     ])
     .where('p.callnowId', '=', normalizeCallnowId(callnowId))
     .executeTakeFirst();
@@ -71,7 +72,8 @@ export async function loadCallnowTarget(db: Db, callnowId: string, fallbackCount
       creditAccountId: row.creditAccountId,
     },
     preferences: {
-      enabled: row.enabled === 1,
+      // Off when the owner turned CallNow off or the organization switched it off for the extension.
+      enabled: row.enabled === 1 && row.callnowEnabled === 1,
       confirm: row.confirm === 1,
       showName: row.showName === 1,
       askName: row.askName === 1,

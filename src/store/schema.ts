@@ -245,6 +245,8 @@ export interface ExtensionTable {
   sipPassword: string | null;
   creditAccountId: number;
   callApiEnabled: FlagWithDefault;
+  /** The organization's CallNow switch for this extension (migration 0005); the owner's own is callnowPreferences.enabled. */
+  callnowEnabled: FlagWithDefault;
   createdAt: Instant;
   updatedAt: Instant;
 }

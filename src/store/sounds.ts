@@ -2,6 +2,7 @@ import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import { DomainError } from '../domain/errors.js';
 import { nowIso } from './db.js';
 import type { AccountTable, Database } from './schema.js';
+import { accountChain } from './accounts.js';
 
 /**
  * The sound library (SPEC §3): folders per account, sounds in folders. An account sees its
@@ -84,22 +85,6 @@ export function checkSoundName(name: string, what: 'sound' | 'folder'): string {
     throw new SoundLibraryError('invalid_name', `${JSON.stringify(name)} cannot be a ${what} name: use ${SOUND_NAME_WORDS}`);
   }
   return name;
-}
-
-/** Deeper than any real hierarchy (provider → reseller → organization); stops a corrupt cycle. */
-const MAX_DEPTH = 16;
-
-/** The account, then each account above it, nearest first; empty when there is no such account. */
-export async function accountChain(db: Db, accountId: number): Promise<number[]> {
-  const chain: number[] = [];
-  let next: number | null = accountId;
-  while (next !== null && !chain.includes(next) && chain.length < MAX_DEPTH) {
-    const row: { parentId: number | null } | undefined = await db.selectFrom('accounts').select('parentId').where('id', '=', next).executeTakeFirst();
-    if (!row) break;
-    chain.push(next);
-    next = row.parentId;
-  }
-  return chain;
 }
 
 async function soundsIn(db: Db, folderIds: readonly number[]): Promise<SoundRecord[]> {
@@ -240,6 +225,27 @@ export async function deleteFolder(db: Db, folderId: number, { actor, now = nowI
     await trx.deleteFrom('soundFolders').where('id', '=', folderId).execute();
     await audit(trx, { actor, now, action: 'delete', entity: 'sound folder', entityId: folderId, details: { accountId: folder.accountId, name: folder.name } });
   });
+}
+
+/** Renames a folder within its account; the sounds keep their names, which are what calls play them by. */
+export async function renameFolder(db: Db, folderId: number, input: { name: string; actor: string; now?: string }): Promise<SoundFolderRecord> {
+  const name = checkSoundName(input.name, 'folder');
+  const now = input.now ?? nowIso();
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const folder = await lockFolder(trx, folderId);
+      if (!folder) throw folderGone();
+      if (folder.name === name) return folder;
+      const taken = await trx.selectFrom('soundFolders').select('id').where('accountId', '=', folder.accountId).where('name', '=', name).executeTakeFirst();
+      if (taken) throw folderExists(name);
+      const renamed = await trx.updateTable('soundFolders').set({ name, updatedAt: now }).where('id', '=', folderId).returning(FOLDER_COLUMNS).executeTakeFirstOrThrow();
+      await audit(trx, { actor: input.actor, now, action: 'rename', entity: 'sound folder', entityId: folderId, details: { accountId: folder.accountId, from: folder.name, to: name } });
+      return renamed;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw folderExists(name);
+    throw error;
+  }
 }
 
 /** Adds a sound to a folder; the audio is already checked and converted (μ-law from uploads). */

@@ -29,6 +29,7 @@ organizations:
     extensions:
       - number: "002001"
         name: Jane Roe
+        callApi: true
         callnow: { id: jane_roe, askName: false }
       - number: "002002"
         name: Plain phone
@@ -308,6 +309,19 @@ for (const database of testDatabases) {
       expect(missing.statusCode).toBe(404);
     });
 
+    it("403 while the organization has not enabled the Call API for the extension; 404 while it has switched CallNow off", async () => {
+      const id = ext['001002']!;
+      const before = (await rowsFor('001002')).length;
+      await store.db.updateTable('extensions').set({ callApiEnabled: 0 }).where('id', '=', id).execute();
+      const noApi = await place('admin', '001002', { name: 'Jane', phone: '0298765432' });
+      expect(noApi.statusCode).toBe(403);
+      expect(noApi.json()).toMatchObject({ error: 'forbidden', message: expect.stringContaining('Call API is not enabled') as unknown });
+      await store.db.updateTable('extensions').set({ callApiEnabled: 1, callnowEnabled: 0 }).where('id', '=', id).execute();
+      expect((await place('admin', '001002', { name: 'Jane', phone: '0298765432' })).statusCode).toBe(404);
+      await store.db.updateTable('extensions').set({ callnowEnabled: 1 }).where('id', '=', id).execute();
+      expect((await rowsFor('001002')).length).toBe(before);
+    });
+
     it('an extension owner cannot place, read or list the requests of another extension', async () => {
       const johns = (await place('john', '001002', { name: 'Jane', phone: '0298765432' })).json<RequestBody>();
       const janes = (await place('jane', '002001', { phone: '0298765432' })).json<RequestBody>();
@@ -411,7 +425,7 @@ for (const database of testDatabases) {
       const bodySchema = post.requestBody.content['application/json']!.schema;
       expect(Object.keys(bodySchema.properties).sort()).toEqual(['language', 'name', 'phone']);
       expect(bodySchema.required).toEqual(['phone']);
-      expect(Object.keys(post.responses).sort()).toEqual(['200', '201', '400', '401', '404', '409', '429', '500', '503']);
+      expect(Object.keys(post.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '429', '500', '503']);
       expect(Object.keys(post.responses['201']!.content!['application/json']!.schema.properties!)).toEqual(
         expect.arrayContaining(['id', 'state', 'reason', 'costMicros', 'cost', 'currency', 'statusUrl', 'legs']),
       );

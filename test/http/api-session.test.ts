@@ -223,12 +223,14 @@ for (const database of testDatabases) {
         expect(response.json()).toEqual({
           user: { id: userIds['john@acme.example'], email: 'john@acme.example', role: 'extension_owner', accountId: acmeId, extensionId: ext['001002'] },
           extension: { id: ext['001002'], number: '001002', name: 'John Doe', type: 'phone' },
+          account: { id: acmeId, name: 'Acme', kind: 'organization' },
           csrfToken: csrf,
         });
         const admin = await session('admin@example.com');
         expect((await app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: admin.cookie } })).json()).toMatchObject({
           user: { role: 'admin', extensionId: null },
           extension: null,
+          account: { kind: 'provider' },
         });
       });
 

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateApiToken, type ApiPrincipal } from '../../store/api-tokens.js';
+import { accountChain } from '../../store/accounts.js';
 import type { Store } from '../../store/db.js';
 import { authenticateSession } from '../../store/sessions.js';
 import { ApiError, extensionNotFound, sendError } from './errors.js';
@@ -89,24 +90,6 @@ export interface ManagedExtension {
   accountChain: number[];
 }
 
-/** Deeper than any real hierarchy (provider → reseller → organization); stops a corrupt cycle. */
-const MAX_DEPTH = 16;
-
-async function accountChain(store: Store, accountId: number): Promise<number[]> {
-  const chain: number[] = [];
-  let next: number | null = accountId;
-  while (next !== null && !chain.includes(next) && chain.length < MAX_DEPTH) {
-    chain.push(next);
-    const row: { parentId: number | null } | undefined = await store.db
-      .selectFrom('accounts')
-      .select('parentId')
-      .where('id', '=', next)
-      .executeTakeFirst();
-    next = row?.parentId ?? null;
-  }
-  return chain;
-}
-
 /**
  * The extension, if the token's user may manage it: an admin any, a reseller those of
  * organizations under its account, an organization manager its organization's, an
@@ -119,7 +102,7 @@ export async function findManagedExtension(store: Store, principal: ApiPrincipal
     .where('id', '=', extensionId)
     .executeTakeFirst();
   if (!extension) throw extensionNotFound();
-  const chain = await accountChain(store, extension.accountId);
+  const chain = await accountChain(store.db, extension.accountId);
   let allowed: boolean;
   switch (principal.role) {
     case 'admin':

@@ -7,7 +7,7 @@ import { callLegsOf, callnowRequestById, loadCallnowTarget, REQUEST_COLUMNS, toR
 import type { Store } from '../../store/db.js';
 import { readSettings } from '../../store/settings.js';
 import { findManagedExtension, principalOf } from './auth.js';
-import { ApiError, commonErrorResponses, conflictResponse, sendError, tooManyRequestsResponse, unavailableResponse } from './errors.js';
+import { ApiError, commonErrorResponses, conflictResponse, forbiddenResponse, sendError, tooManyRequestsResponse, unavailableResponse } from './errors.js';
 import { authenticatedRoute } from './openapi.js';
 import { ExtensionParams, Id, Nullable, StringEnum } from './schemas.js';
 
@@ -225,6 +225,7 @@ export const callnowRequestRoutes: FastifyPluginCallback<CallnowRequestsRoutesOp
             ...commonErrorResponses[404],
             description: 'No such extension, not one this token may manage, or CallNow is not set up or is off for it',
           },
+          403: { ...forbiddenResponse, description: "The extension's organization has not enabled the Call API for it" },
           409: { ...conflictResponse, description: 'The Idempotency-Key was used earlier for a request to another extension or number' },
           429: withRetryAfter('A request limit was reached (per number, per address, per CallNow ID); nothing was recorded'),
           503: { ...unavailableResponse, description: 'This server process places no calls' },
@@ -239,6 +240,11 @@ export const callnowRequestRoutes: FastifyPluginCallback<CallnowRequestsRoutesOp
       if (!preferences) throw new ApiError(404, 'not_found', `extension ${extension.number} has no CallNow preferences`);
       const target = preferences.enabled === 1 ? await loadCallnowTarget(db, preferences.callnowId, callnow.defaultCountry) : null;
       if (!target || !target.preferences.enabled) throw new ApiError(404, 'not_found', `CallNow is off for extension ${extension.number}`);
+      // SPEC §1: the organization enables the Call API per extension (PATCH /extensions/{id} callApiEnabled).
+      const features = await db.selectFrom('extensions').select('callApiEnabled').where('id', '=', extension.id).executeTakeFirstOrThrow();
+      if (features.callApiEnabled !== 1) {
+        throw new ApiError(403, 'forbidden', `the Call API is not enabled for extension ${extension.number}; its organization can switch it on`);
+      }
 
       const body = request.body;
       const rawKey = request.headers[IDEMPOTENCY_KEY];

@@ -90,6 +90,7 @@ const PATTERN_WORDS: Record<string, string> = {
   description: 'plain text without control characters',
   note: 'plain text without control characters',
   password: '4 to 16 digits, or null for none',
+  creditExhaustedSound: 'a sound name: 1 to 64 lower-case letters, digits, "_" or "-", or null for the shipped prompt',
 };
 
 /** Turns the first schema violation into a sentence that names the field, e.g. "rules[2].number is required". */

@@ -1,14 +1,23 @@
 import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/db.js';
+import { accountRoutes } from './accounts.js';
 import { apiAuthentication } from './auth.js';
 import { calleridRoutes } from './callerids.js';
+import { callbackSettingsRoutes } from './callback-settings.js';
+import { callRoutes } from './calls.js';
+import { userRoutes } from './users.js';
 import { extensionRoutes } from './extensions.js';
+import { timeIntervalRoutes } from './time-intervals.js';
 import { callnowRoutes } from './callnow.js';
 import { callnowRequestRoutes, type CallnowRequestsDependencies } from './callnow-requests.js';
 import { handleApiError, sendError } from './errors.js';
 import { sessionRoutes } from './session.js';
 import { resolveSessionOptions, type SessionOptions } from './session-auth.js';
+import { tariffRoutes } from './tariffs.js';
+import { trunkRoutes, type TrunkChangeListener } from './trunks.js';
+import { didRoutes } from './dids.js';
+import { settingsRoutes } from './settings.js';
 import { soundRoutes, type SoundChangeListener } from './sounds.js';
 
 export interface ApiV1Options {
@@ -19,6 +28,8 @@ export interface ApiV1Options {
   callnow?: CallnowRequestsDependencies;
   /** Told when the sound library changes (the flows' SoundResolver), so this process plays the new sound at once. */
   sounds?: SoundChangeListener;
+  /** Told when trunks change (the SIP side's carrier registrations), so they follow without a restart. */
+  trunks?: TrunkChangeListener;
   /** The portal's session cookie (Secure, the clock, sign-in limits); see session-auth.ts. */
   session?: SessionOptions;
 }
@@ -50,6 +61,15 @@ export async function apiV1(app: FastifyInstance, deps: ApiV1Options): Promise<v
   await app.register(callnowRequestRoutes, { store: deps.store, publicUrl, ...(deps.callnow ? { callnow: deps.callnow } : {}) });
   await app.register(soundRoutes, { store: deps.store, ...(deps.sounds ? { sounds: deps.sounds } : {}) });
   await app.register(calleridRoutes, { store: deps.store });
+  await app.register(callbackSettingsRoutes, { store: deps.store });
   await app.register(extensionRoutes, { store: deps.store });
+  await app.register(timeIntervalRoutes, { store: deps.store });
+  await app.register(userRoutes, { store: deps.store });
+  await app.register(callRoutes, { store: deps.store, ...(deps.session?.clock ? { clock: deps.session.clock } : {}) });
+  await app.register(accountRoutes, { store: deps.store });
+  await app.register(tariffRoutes, { store: deps.store });
+  await app.register(trunkRoutes, { store: deps.store, ...(deps.trunks ? { trunks: deps.trunks } : {}) });
+  await app.register(didRoutes, { store: deps.store });
+  await app.register(settingsRoutes, { store: deps.store });
   await app.register(sessionRoutes, { store: deps.store, publicUrl, sessions: session });
 }

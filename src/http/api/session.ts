@@ -76,6 +76,14 @@ const Me = Type.Object(
         { additionalProperties: false, description: "An extension owner's extension; null for the other roles" },
       ),
     ),
+    account: Type.Object(
+      {
+        id: Type.Integer(),
+        name: Type.String(),
+        kind: Type.Unsafe<'provider' | 'reseller' | 'organization'>({ type: 'string', enum: ['provider', 'reseller', 'organization'] }),
+      },
+      { additionalProperties: false, description: "The user's account (an extension owner's: the extension's organization), so the portal can name it" },
+    ),
     csrfToken: Nullable(Type.String({ description: "The session's CSRF token (after a page reload); null with an API token" })),
   },
   { additionalProperties: false },
@@ -288,10 +296,12 @@ export const sessionRoutes: FastifyPluginCallback<SessionRoutesOptions> = (app: 
               .where('id', '=', principal.extensionId)
               .executeTakeFirst()) ?? null)
           : null;
+      const account = await db.selectFrom('accounts').select(['id', 'name', 'kind']).where('id', '=', principal.accountId).executeTakeFirstOrThrow();
       reply.header('cache-control', 'no-store');
       return {
         user: userView(principal),
         extension,
+        account,
         csrfToken: request.apiSession?.csrfToken ?? null,
       };
     },

@@ -3,13 +3,14 @@ import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply
 import { formatDuration, MAX_SOUND_FILE_BYTES, readSoundUpload, SoundFileError, wavFile } from '../../media/sound-file.js';
 import type { ApiPrincipal } from '../../store/api-tokens.js';
 import type { Store } from '../../store/db.js';
+import { accountChain } from '../../store/accounts.js';
 import {
-  accountChain,
   addSound,
   createFolder,
   deleteFolder,
   deleteSound,
   folderById,
+  renameFolder,
   SOUND_NAME_WORDS,
   soundAudio,
   soundById,
@@ -216,7 +217,7 @@ export const soundRoutes: FastifyPluginCallback<SoundRoutesOptions> = (app: Fast
         if (field === 'name') return sendError(reply, 400, 'bad_request', `name has the wrong form: expected ${SOUND_NAME_WORDS}`, field);
       }
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return sendError(reply, 413, 'bad_request', 'the file is larger than 10 MB; upload at most 10 MB (8 kHz mono WAV: 16-bit PCM, μ-law or A-law)', 'body');
+        return sendError(reply, 413, 'bad_request', 'the file is larger than 10 MB; upload at most 10 MB (an uncompressed WAV, or 8 kHz μ-law or A-law)', 'body');
       }
       if (error.statusCode === 415 && request.routeOptions.url?.endsWith('/sounds')) {
         return sendError(reply, 415, 'unsupported_media_type', `send the WAV file itself as the body, with Content-Type ${WAV_CONTENT_TYPES.slice(0, 2).join(' or ')}`);
@@ -363,6 +364,34 @@ export const soundRoutes: FastifyPluginCallback<SoundRoutesOptions> = (app: Fast
     },
   );
 
+  app.patch<{ Params: FolderParams; Body: NewFolder; Reply: Folder }>(
+    '/sound-folders/:folderId',
+    authenticatedRoute({
+      schema: {
+        summary: 'Rename a sound folder (its sounds keep their names)',
+        tags: ['sounds'],
+        operationId: 'renameSoundFolder',
+        params: FolderParams,
+        body: NewFolder,
+        response: {
+          200: { ...Folder, description: 'The renamed folder' },
+          ...commonErrorResponses,
+          403: { ...forbiddenResponse, description: 'The folder belongs to an account above the caller\'s, or the caller is an extension owner' },
+          404: notFound('sound folder', ''),
+          409: { ...conflictResponse, description: 'The account already has a folder of that name' },
+        },
+      },
+    }),
+    async (request) => {
+      const viewer = await viewerOf(request);
+      const { folder, level } = await visibleFolder(viewer, request.params.folderId);
+      const owner = await ownerOf(folder.accountId);
+      if (level !== 'write') throw new ApiError(403, 'forbidden', readOnlyReason(viewer, owner.name, `folder "${folder.name}"`));
+      const renamed = await translated(() => renameFolder(db, folder.id, { name: request.body.name, actor: viewer.principal.email }));
+      return folderView({ ...renamed, owner, sounds: await soundsInFolder(db, folder.id) }, inheritedFor(viewer, folder.accountId), true);
+    },
+  );
+
   app.delete<{ Params: FolderParams }>(
     '/sound-folders/:folderId',
     authenticatedRoute({
@@ -402,8 +431,9 @@ export const soundRoutes: FastifyPluginCallback<SoundRoutesOptions> = (app: Fast
           summary: 'Upload a sound into a folder: the WAV file is the body',
           description:
             'The body is the WAV file itself (Content-Type audio/wav or audio/x-wav, at most 10 MB, at most 10 minutes): ' +
-            '8 kHz mono, 16-bit PCM, μ-law or A-law. It is stored as μ-law. Anything else (other sample rates, stereo, ' +
-            'MP3, ...) is refused with a message saying what the file is and what to upload; nothing is resampled.',
+            'any uncompressed WAV (integer PCM or floating point, 4 kHz to 192 kHz, up to 8 channels), or 8 kHz μ-law or A-law. ' +
+            'It is mixed down to mono, resampled to 8 kHz and stored as μ-law. Anything else (MP3, compressed WAV, ...) is ' +
+            'refused with a message saying what the file is and what to upload.',
           tags: ['sounds'],
           operationId: 'uploadSound',
           params: FolderParams,
@@ -413,7 +443,7 @@ export const soundRoutes: FastifyPluginCallback<SoundRoutesOptions> = (app: Fast
           response: {
             201: { ...Sound, description: 'The new sound' },
             ...commonErrorResponses,
-            400: { ...commonErrorResponses[400], description: 'The name is malformed, or the file is not an 8 kHz mono WAV the library takes (the message says why)' },
+            400: { ...commonErrorResponses[400], description: 'The name is malformed, or the file is not a WAV the library takes (the message says why)' },
             403: { ...forbiddenResponse, description: 'The folder belongs to an account above the caller\'s, or the caller is an extension owner' },
             404: notFound('sound folder', ''),
             409: { ...conflictResponse, description: 'The folder already has a sound of that name' },

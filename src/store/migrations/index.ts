@@ -4,6 +4,7 @@ import { initial } from './0001-initial.js';
 import { requestPublicToken } from './0002-request-public-token.js';
 import { callbackLanguage } from './0003-callback-language.js';
 import { sessions } from './0004-sessions.js';
+import { extensionFeatures } from './0005-extension-features.js';
 
 /** A schema change; it is told which database it runs on so one set serves both. */
 export interface Migration {
@@ -12,7 +13,7 @@ export interface Migration {
 }
 
 /** Every migration, in the order they apply. Names never change once released. */
-export const migrations: readonly Migration[] = [initial, requestPublicToken, callbackLanguage, sessions];
+export const migrations: readonly Migration[] = [initial, requestPublicToken, callbackLanguage, sessions, extensionFeatures];
 
 function migrator(store: Store): Migrator {
   return new Migrator({
