@@ -2,51 +2,20 @@
 // keyboard, edits CallNow (image validation, welcome message) and sees it on the public page,
 // gets the warning back with validation off, adds and reorders a rule, reloads, signs out.
 // With DIALBACK_SCREENSHOTS=1 it also writes docs/screenshots/portal-*.png (README, "Portal").
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { hashPassword } from '../../src/auth/password.js';
 import { CAPTCHA_OFF_WARNING } from '../../src/http/api/callnow.js';
-import { nowIso } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
 import { readCallnowRules } from '../../src/http/api/callnow-preferences.js';
 import { requirePeers } from '../helpers/peers/availability.js';
-import { demoWith, launchChromium, startApp, type AppUnderTest } from './harness.js';
+import { createPortalUser, demoWith, launchChromium, portalScreenshot, PORTAL_PASSWORD, screenshotsAtWidths, startApp, type AppUnderTest } from './harness.js';
 
 const peers = requirePeers('chromium');
 
-const SCREENSHOTS = process.env.DIALBACK_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : null;
-const PASSWORD = 'correct horse battery';
-
-/** A portal user, made as `dialback admin create` makes one (scrypt hash, audit entry), with the given role. */
-async function createUser(server: AppUnderTest, email: string, role: UserRole, extensionNumber: string | null): Promise<void> {
-  const db = server.store.db;
-  const extension = extensionNumber === null ? null : await db.selectFrom('extensions').select(['id', 'accountId']).where('number', '=', extensionNumber).executeTakeFirstOrThrow();
-  const accountId = extension?.accountId ?? (await db.selectFrom('accounts').select('id').where('kind', '=', 'provider').executeTakeFirstOrThrow()).id;
-  const now = nowIso();
-  await db
-    .insertInto('users')
-    .values({ accountId, email, passwordHash: await hashPassword(PASSWORD), role, extensionId: extension?.id ?? null, lockedUntil: null, createdAt: now, updatedAt: now })
-    .execute();
-  await db.insertInto('auditLog').values({ at: now, actor: 'test', action: 'create', entity: 'user', entityId: email, details: JSON.stringify({ role }) }).execute();
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  // Every width must fit without sideways scrolling (390 px is a small phone).
-  const width = page.viewportSize()?.width ?? 0;
-  expect(await page.evaluate<number>('document.documentElement.scrollWidth'), `${name}: no horizontal scrolling`).toBeLessThanOrEqual(width);
-  if (!SCREENSHOTS) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
-}
-
-async function atWidths(page: Page, name: string): Promise<void> {
-  await page.setViewportSize({ width: 390, height: 844 });
-  await screenshot(page, `${name}-390`);
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await screenshot(page, `${name}-1280`);
-}
+const PASSWORD = PORTAL_PASSWORD;
+const createUser = (server: AppUnderTest, email: string, role: UserRole, extension: string | null) => createPortalUser(server, email, role, extension === null ? {} : { extension });
+const screenshot = portalScreenshot;
+const atWidths = screenshotsAtWidths;
 
 const activeId = (page: Page) => page.evaluate<string | null>('document.activeElement?.id ?? null');
 
@@ -218,7 +187,7 @@ describe('the web portal in a browser', () => {
     await context.close();
   });
 
-  it('speaks the browser\'s language, says plainly when sign-in is paused, and tells other roles what there is', async () => {
+  it('speaks the browser\'s language, says plainly when sign-in is paused, and takes an administrator to the dashboard', async () => {
     const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     await page.goto(`${server.baseUrl}/portal/`);
@@ -239,16 +208,16 @@ describe('the web portal in a browser', () => {
     expect(await page.locator('#sign-in-submit').isDisabled()).toBe(true);
     await screenshot(page, 'portal-sign-in-paused-de-390');
 
-    // An administrator signs in fine, and is told this slice of the portal is for extension owners.
+    // An administrator signs in fine and lands on the dashboard.
     await page.getByLabel('Sprache', { exact: true }).selectOption('en');
     await page.getByLabel('E-mail address').fill('admin@example.com');
     await page.getByLabel('Password').fill(PASSWORD);
     // Another e-mail address may try at once (the pause was for Mary's account).
     expect(await page.locator('#sign-in-submit').isDisabled()).toBe(false);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/portal\/callnow$/);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Nothing here for your role yet');
-    expect(await page.locator('main').textContent()).toContain('admin@example.com (admin)');
+    await page.waitForURL(/\/portal\/dashboard$/);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Dashboard');
+    expect(await page.locator('.who').textContent()).toBe('Signed in as admin@example.com');
     await context.close();
   });
 });

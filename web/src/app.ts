@@ -21,6 +21,11 @@ export interface PortalContext {
   signedIn(me: Me): void;
   /** The API answered 401: back to the sign-in page with a note. */
   sessionEnded(): void;
+  /**
+   * 401 anywhere: the session is gone. Calls sessionEnded() and returns true when `error` is
+   * that (even for a page that was left: the session is gone for every page); false otherwise.
+   */
+  endsSession(error: unknown): boolean;
   signOut(): Promise<void>;
   /** Draws the current page again, keeping the focused control. */
   refresh(): void;
@@ -109,6 +114,8 @@ export class Portal implements PortalContext {
   private page: Page | null = null;
   private pagePath = '';
   private currentRoute: PortalRoute | null = null;
+  /** On a narrow screen the navigation folds behind a Menu button. */
+  private menuOpen = false;
   private notice: TextKey | null = null;
   private signingOut = false;
   /** Why signing out failed, shown above the page. */
@@ -162,6 +169,13 @@ export class Portal implements PortalContext {
     setCsrfToken(null);
     this.notice = 'sessionEnded';
     this.navigate(ROUTES.signIn, { replace: true });
+  }
+
+  endsSession(error: unknown): boolean {
+    if (!(error instanceof ApiError && error.status === 401)) return false;
+    // Several requests can fail at once, or after signing out: the sign-in page is shown once.
+    if (this.me !== null) this.sessionEnded();
+    return true;
   }
 
   async signOut(): Promise<void> {
@@ -250,6 +264,7 @@ export class Portal implements PortalContext {
       return;
     }
     this.page?.dispose?.();
+    this.menuOpen = false;
     const me = this.me;
     // A route the user's role may not open looks like one that does not exist.
     const allowed = found !== null && (found.route.access === 'public' || (me !== null && found.route.access(me)));
@@ -287,8 +302,26 @@ export class Portal implements PortalContext {
       h('a', { class: 'brand', href: BASE, 'data-route': true }, t('appName')),
       me
         ? h(
+            'button',
+            {
+              type: 'button',
+              id: 'nav-toggle',
+              class: 'secondary nav-toggle',
+              'aria-expanded': this.menuOpen ? 'true' : 'false',
+              'aria-controls': 'main-nav',
+              onclick: () => {
+                this.menuOpen = !this.menuOpen;
+                this.refresh();
+              },
+            },
+            this.menuOpen ? '✕ ' : '☰ ',
+            t('menu'),
+          )
+        : null,
+      me
+        ? h(
             'nav',
-            { 'aria-label': t('mainNav') },
+            { 'aria-label': t('mainNav'), id: 'main-nav', class: this.menuOpen ? 'open' : null },
             h(
               'ul',
               {},

@@ -18,6 +18,7 @@ const en = {
   signedInAs: 'Signed in as {email}',
   loading: 'Loading…',
   mainNav: 'Main',
+  menu: 'Menu',
   navCallnow: 'CallNow',
   networkError: 'The server cannot be reached. Check your connection and try again.',
   serverError: 'The server failed: {message}',
@@ -39,8 +40,6 @@ const en = {
   tooManyAttempts: 'Too many sign-in attempts: sign-in is paused. Try again {when}.',
   tooManyAttemptsLater: 'Too many sign-in attempts: sign-in is paused. Try again later.',
 
-  otherRoleTitle: 'Nothing here for your role yet',
-  otherRoleText: 'This first version of the portal is for extension owners. You are signed in as {email} ({role}). Meanwhile, the REST API does everything: its description is at /api/openapi.json.',
   noExtension: 'Your user has no extension.',
   callbackExtension: 'Extension {number} is a callback extension; CallNow is for phone extensions.',
 
@@ -71,7 +70,6 @@ const en = {
   message: 'Welcome message',
   messageHint: 'Plain text, up to 500 characters.',
   availability: 'Available during',
-  availabilityHint: 'The name of a time interval, e.g. Office hours. Leave it empty for Anytime.',
   save: 'Save preferences',
   saving: 'Saving…',
   saved: 'Preferences saved.',
@@ -122,6 +120,7 @@ const de: Texts = {
   signedInAs: 'Angemeldet als {email}',
   loading: 'Wird geladen…',
   mainNav: 'Hauptmenü',
+  menu: 'Menü',
   navCallnow: 'CallNow',
   networkError: 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   serverError: 'Fehler auf dem Server: {message}',
@@ -143,8 +142,6 @@ const de: Texts = {
   tooManyAttempts: 'Zu viele Anmeldeversuche: Die Anmeldung ist pausiert. Versuchen Sie es {when} erneut.',
   tooManyAttemptsLater: 'Zu viele Anmeldeversuche: Die Anmeldung ist pausiert. Versuchen Sie es später erneut.',
 
-  otherRoleTitle: 'Für Ihre Rolle gibt es hier noch nichts',
-  otherRoleText: 'Diese erste Version des Portals ist für Inhaber von Nebenstellen. Sie sind angemeldet als {email} ({role}). Bis dahin kann die REST-API alles: Ihre Beschreibung steht unter /api/openapi.json.',
   noExtension: 'Ihrem Benutzer ist keine Nebenstelle zugeordnet.',
   callbackExtension: 'Nebenstelle {number} ist eine Rückruf-Nebenstelle; CallNow gibt es für Telefon-Nebenstellen.',
 
@@ -175,7 +172,6 @@ const de: Texts = {
   message: 'Begrüßungstext',
   messageHint: 'Reiner Text, bis zu 500 Zeichen.',
   availability: 'Erreichbar während',
-  availabilityHint: 'Der Name eines Zeitplans, z. B. Office hours. Leer lassen für „jederzeit“.',
   save: 'Einstellungen speichern',
   saving: 'Wird gespeichert…',
   saved: 'Einstellungen gespeichert.',
@@ -223,6 +219,7 @@ const fr: Texts = {
   signedInAs: 'Connecté en tant que {email}',
   loading: 'Chargement…',
   mainNav: 'Menu principal',
+  menu: 'Menu',
   navCallnow: 'CallNow',
   networkError: 'Le serveur est injoignable. Vérifiez votre connexion et réessayez.',
   serverError: 'Erreur du serveur : {message}',
@@ -244,8 +241,6 @@ const fr: Texts = {
   tooManyAttempts: 'Trop de tentatives de connexion : la connexion est suspendue. Réessayez {when}.',
   tooManyAttemptsLater: 'Trop de tentatives de connexion : la connexion est suspendue. Réessayez plus tard.',
 
-  otherRoleTitle: 'Rien ici pour votre rôle pour l’instant',
-  otherRoleText: 'Cette première version du portail est destinée aux titulaires de postes. Vous êtes connecté en tant que {email} ({role}). En attendant, l’API REST permet tout : sa description est à /api/openapi.json.',
   noExtension: 'Aucun poste n’est associé à votre utilisateur.',
   callbackExtension: 'Le poste {number} est un poste de rappel ; CallNow est destiné aux postes téléphoniques.',
 
@@ -276,7 +271,6 @@ const fr: Texts = {
   message: 'Message d’accueil',
   messageHint: 'Texte brut, 500 caractères au plus.',
   availability: 'Disponible pendant',
-  availabilityHint: 'Le nom d’une plage horaire, p. ex. Office hours. Laissez vide pour « à tout moment ».',
   save: 'Enregistrer les préférences',
   saving: 'Enregistrement…',
   saved: 'Préférences enregistrées.',
@@ -324,6 +318,7 @@ const es: Texts = {
   signedInAs: 'Sesión iniciada como {email}',
   loading: 'Cargando…',
   mainNav: 'Menú principal',
+  menu: 'Menú',
   navCallnow: 'CallNow',
   networkError: 'No se puede conectar con el servidor. Compruebe su conexión e inténtelo de nuevo.',
   serverError: 'Error del servidor: {message}',
@@ -345,8 +340,6 @@ const es: Texts = {
   tooManyAttempts: 'Demasiados intentos: el inicio de sesión está en pausa. Inténtelo de nuevo {when}.',
   tooManyAttemptsLater: 'Demasiados intentos: el inicio de sesión está en pausa. Inténtelo de nuevo más tarde.',
 
-  otherRoleTitle: 'Todavía no hay nada aquí para su función',
-  otherRoleText: 'Esta primera versión del portal es para titulares de extensiones. Ha iniciado sesión como {email} ({role}). Mientras tanto, la API REST lo hace todo: su descripción está en /api/openapi.json.',
   noExtension: 'Su usuario no tiene ninguna extensión.',
   callbackExtension: 'La extensión {number} es una extensión de devolución de llamada; CallNow es para extensiones telefónicas.',
 
@@ -377,7 +370,6 @@ const es: Texts = {
   message: 'Mensaje de bienvenida',
   messageHint: 'Texto sin formato, hasta 500 caracteres.',
   availability: 'Disponible durante',
-  availabilityHint: 'El nombre de un horario, p. ej. Office hours. Déjelo vacío para «en cualquier momento».',
   save: 'Guardar preferencias',
   saving: 'Guardando…',
   saved: 'Preferencias guardadas.',

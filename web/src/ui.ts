@@ -1,3 +1,4 @@
+import { describeError } from './app.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
@@ -181,7 +182,7 @@ export function pager(options: { id: string; page: number; pageSize: number; tot
   if (pages <= 1) return null;
   return h(
     'nav',
-    { class: 'pager', 'aria-label': t('pagesLabel') },
+    { class: 'pager', id: options.id, 'aria-label': t('pagesLabel') },
     h('button', { type: 'button', class: 'secondary', id: `${options.id}-previous`, disabled: options.page <= 1, onclick: () => options.onPage(options.page - 1) }, '← ', t('previousPage')),
     h('span', { 'aria-live': 'polite' }, t('pageOf', { page: options.page, pages })),
     h('button', { type: 'button', class: 'secondary', id: `${options.id}-next`, disabled: options.page >= pages, onclick: () => options.onPage(options.page + 1) }, t('nextPage'), ' →'),
@@ -228,4 +229,80 @@ export function openDialog(options: { id: string; title: string; render: () => H
   redraw();
   dialog.showModal();
   return { redraw, close };
+}
+
+export interface ConfirmDialogOptions {
+  /** The dialog's id (its title is `${id}-title`). */
+  id: string;
+  title: string;
+  /** What the action does, as a paragraph (or the caller's own node); none when the title says it all. */
+  message?: string | Node | null;
+  /** The danger button, e.g. "Delete", and what it says while the action runs. */
+  confirmText: string;
+  busyText: string;
+  cancelText: string;
+  /** Ids of the confirm and cancel buttons and of the error box; `${id}-confirm`, `${id}-cancel` and `${id}-error` unless given. */
+  confirmId?: string;
+  cancelId?: string;
+  errorId?: string;
+  /** Runs on confirming; the dialog closes when it resolves, and shows why when it rejects. */
+  action: () => Promise<unknown>;
+  /** After the dialog closed on success (announce it, load the list again, move focus). */
+  done?: () => void | Promise<void>;
+  /** The text for a rejection; describeError unless given. */
+  describe?: (error: unknown) => string;
+  /** The caller's handling of a session end: true when `error` ended it, and the dialog just closes. */
+  endsSession: (error: unknown) => boolean;
+}
+
+/**
+ * "Are you sure?" before removing something: the message, a danger button that runs `action`
+ * (busy while it runs, so it cannot run twice) and Cancel, which has the focus at first.
+ */
+export function confirmDialog(options: ConfirmDialogOptions): { close: () => void } {
+  const confirmId = options.confirmId ?? `${options.id}-confirm`;
+  const cancelId = options.cancelId ?? `${options.id}-cancel`;
+  let busy = false;
+  let error: string | null = null;
+  const confirm = () => {
+    if (busy) return;
+    busy = true;
+    error = null;
+    dialog.redraw();
+    options.action().then(
+      () => {
+        dialog.close();
+        void options.done?.();
+      },
+      (failure: unknown) => {
+        if (options.endsSession(failure)) {
+          dialog.close();
+          return;
+        }
+        busy = false;
+        error = (options.describe ?? describeError)(failure);
+        dialog.redraw();
+        document.getElementById(confirmId)?.focus();
+      },
+    );
+  };
+  const dialog = openDialog({
+    id: options.id,
+    title: options.title,
+    render: () =>
+      h(
+        'div',
+        {},
+        typeof options.message === 'string' ? h('p', {}, options.message) : options.message,
+        alertBox(error, options.errorId ?? `${options.id}-error`),
+        h(
+          'div',
+          { class: 'actions' },
+          busyButton({ id: confirmId, text: options.confirmText, busyText: options.busyText, busy, variant: 'danger', onclick: confirm }),
+          h('button', { type: 'button', class: 'secondary', id: cancelId, onclick: () => dialog.close() }, options.cancelText),
+        ),
+      ),
+  });
+  document.getElementById(cancelId)?.focus();
+  return { close: dialog.close };
 }

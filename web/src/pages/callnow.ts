@@ -4,6 +4,24 @@ import { describeError, extensionIdOf, manager, ownsExtension, type Page, type P
 import { h } from '../dom.js';
 import { LANGUAGES, LANGUAGE_NAMES, currentLanguage, t, type TextKey } from '../i18n.js';
 import { qrCode } from '../qr.js';
+import { extensionsApi } from '../api/extensions.js';
+import { timeIntervalsApi, type TimeInterval } from '../api/time-intervals.js';
+import { defineTexts } from '../texts.js';
+
+/** The availability picker's own texts (the rest of the page's are in i18n.ts). */
+const tx = defineTexts(
+  {
+    anytime: 'Anytime',
+    availabilityPickHint: 'CallNow takes requests only in the hours of this time interval. Your organization manages the time intervals.',
+    inheritedInterval: '{name} (from {account})',
+    switchedOff: "The organization has switched CallNow off for this extension: the public page is gone until it is switched on again, whatever is chosen here.",
+  },
+  {
+    de: { anytime: 'Jederzeit', availabilityPickHint: 'CallNow nimmt Anfragen nur zu den Zeiten dieses Zeitplans an. Ihre Organisation verwaltet die Zeitpläne.', inheritedInterval: '{name} (von {account})', switchedOff: 'Die Organisation hat CallNow für diese Nebenstelle ausgeschaltet: Die öffentliche Seite ist weg, bis es wieder eingeschaltet wird, was auch immer hier gewählt ist.' },
+    fr: { anytime: 'À tout moment', availabilityPickHint: 'CallNow accepte les demandes seulement pendant cette plage horaire. Votre organisation gère les plages horaires.', inheritedInterval: '{name} (de {account})', switchedOff: "L'organisation a désactivé CallNow pour ce poste : la page publique a disparu jusqu'à sa réactivation, quels que soient les choix faits ici." },
+    es: { anytime: 'En cualquier momento', availabilityPickHint: 'CallNow acepta solicitudes solo en las horas de este horario. Su organización gestiona los horarios.', inheritedInterval: '{name} (de {account})', switchedOff: 'La organización ha desactivado CallNow en esta extensión: la página pública no existe hasta que se vuelva a activar, se elija lo que se elija aquí.' },
+  },
+);
 
 /** The form's values: text fields as typed (empty availability means Anytime). */
 interface Draft {
@@ -20,7 +38,7 @@ interface Draft {
 }
 
 type Flag = 'enabled' | 'confirm' | 'rejectWhileOnPhone' | 'showName' | 'askName' | 'captcha';
-type TextField = 'callnowId' | 'message' | 'availability';
+type TextField = 'callnowId' | 'message';
 /** The fields the API may name in a 400 or 409 (`field`), each shown under its control. */
 const PREFERENCE_FIELDS = ['callnowId', 'enabled', 'confirm', 'rejectWhileOnPhone', 'showName', 'askName', 'captcha', 'language', 'message', 'availability'] as const;
 type PreferenceField = (typeof PREFERENCE_FIELDS)[number];
@@ -118,17 +136,12 @@ export function callnowPage(context: PortalContext, params: RouteParams): Page {
     rulesError: null as string | null,
     rulesDirty: false,
     rulesSaving: 'idle' as Saving,
+    /** What availability may name (GET /extensions/{id}/time-intervals). */
+    intervals: [] as TimeInterval[],
+    /** The organization's switch for this extension (PATCH /extensions/{id} callnowEnabled). */
+    callnowAllowed: true,
   };
   let disposed = false;
-
-  /** 401 anywhere: the session is gone. Returns true when it was that. */
-  const endedSession = (error: unknown): boolean => {
-    if (error instanceof ApiError && error.status === 401) {
-      if (!disposed) context.sessionEnded();
-      return true;
-    }
-    return false;
-  };
 
   const load = async () => {
     if (extensionId === null || extension?.type === 'callback') {
@@ -144,20 +157,24 @@ export function callnowPage(context: PortalContext, params: RouteParams): Page {
         if (!disposed) context.refresh();
         return;
       }
-      const [preferences, rules] = await Promise.all([
+      const [preferences, rules, intervals, details] = await Promise.all([
         api.callnow(extensionId).catch((error: unknown) => {
           // No preferences yet: the form starts from safe defaults and saving sets CallNow up.
           if (error instanceof ApiError && error.status === 404) return null;
           throw error;
         }),
         api.rules(extensionId),
+        timeIntervalsApi.ofExtension(extensionId),
+        extensionsApi.get(extensionId),
       ]);
+      state.intervals = intervals;
+      state.callnowAllowed = details.callnowEnabled;
       state.saved = preferences;
       state.draft = preferences ? draftOf(preferences) : newDraft();
       state.rules = rules.rules.map(ruleDraftOf);
       state.rulesDirty = false;
     } catch (error) {
-      if (endedSession(error)) return;
+      if (context.endsSession(error)) return;
       state.loadError = describeError(error);
     }
     state.loading = false;
@@ -177,7 +194,7 @@ export function callnowPage(context: PortalContext, params: RouteParams): Page {
       state.saving = 'saved';
       announce(t('saved'));
     } catch (error) {
-      if (endedSession(error)) return;
+      if (context.endsSession(error)) return;
       state.saving = 'idle';
       const field = error instanceof ApiError ? (PREFERENCE_FIELDS as readonly string[]).find((f) => f === error.field) : undefined;
       if (error instanceof ApiError && field !== undefined) state.errors[field as PreferenceField] = error.message;
@@ -204,7 +221,7 @@ export function callnowPage(context: PortalContext, params: RouteParams): Page {
       state.rulesSaving = 'saved';
       announce(t('rulesSaved'));
     } catch (error) {
-      if (endedSession(error)) return;
+      if (context.endsSession(error)) return;
       state.rulesSaving = 'idle';
       const at = error instanceof ApiError ? ruleField(error.field) : null;
       if (error instanceof ApiError && at && at.index < state.rules.length) {
@@ -382,6 +399,40 @@ export function callnowPage(context: PortalContext, params: RouteParams): Page {
     );
   };
 
+  /** "Anytime" or one of the time intervals the organization can see (a stored name not among them stays offered). */
+  const availabilityField = () => {
+    const id = 'cn-availability';
+    const error = state.errors.availability;
+    const names = state.intervals.map((i) => i.name);
+    const current = state.draft.availability;
+    const options = [
+      { value: '', text: tx('anytime') },
+      ...state.intervals.map((i) => ({ value: i.name, text: i.inherited ? tx('inheritedInterval', { name: i.name, account: i.accountName }) : i.name })),
+      ...(current !== '' && !names.includes(current) ? [{ value: current, text: current }] : []),
+    ];
+    return h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id }, t('availability')),
+      h('p', { class: 'hint', id: `${id}-hint` }, tx('availabilityPickHint')),
+      h(
+        'select',
+        {
+          id,
+          name: 'availability',
+          'aria-invalid': error ? 'true' : null,
+          'aria-describedby': describedBy(`${id}-hint`, error ? `${id}-error` : null),
+          onchange: (event: Event) => {
+            state.draft.availability = (event.target as HTMLSelectElement).value;
+            preferencesEdited();
+          },
+        },
+        ...options.map((o) => h('option', { value: o.value, selected: o.value === current }, o.text)),
+      ),
+      error ? h('p', { class: 'field-error', id: `${id}-error` }, error) : null,
+    );
+  };
+
   const linkCard = (preferences: CallnowPreferences) =>
     h(
       'section',
@@ -428,7 +479,7 @@ export function callnowPage(context: PortalContext, params: RouteParams): Page {
           languageField(),
           textField('message', t('message'), t('messageHint'), { maxlength: 500, rows: 4 }, true),
         ),
-        textField('availability', t('availability'), t('availabilityHint'), { maxlength: 100, autocomplete: 'off' }),
+        availabilityField(),
         state.formError ? h('p', { class: 'alert', role: 'alert' }, t('notSaved', { message: state.formError })) : null,
         h(
           'div',
@@ -569,6 +620,7 @@ export function callnowPage(context: PortalContext, params: RouteParams): Page {
         heading,
         extension ? h('p', { class: 'lead' }, t('callnowIntro', { number: extension.number, name: extension.name })) : null,
         saved ? null : h('p', { class: 'notice' }, t('notSetUp')),
+        state.callnowAllowed ? null : h('p', { class: 'notice', id: 'cn-switched-off', role: 'note' }, tx('switchedOff')),
         saved?.warning ? warning(saved.warning) : null,
         h(
           'div',
