@@ -58,10 +58,10 @@ export async function startApp(
 }
 
 /** Debian's Chromium, headless, with the flags this closed network needs (../shared/PEERS.md). */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 
@@ -114,7 +114,11 @@ const SCREENSHOT_DIR = process.env.DIALBACK_SCREENSHOTS === '1' ? fileURLToPath(
 /** Checks the page fits its width without sideways scrolling; with DIALBACK_SCREENSHOTS=1 saves docs/screenshots/NAME.png. */
 export async function portalScreenshot(page: Page, name: string): Promise<void> {
   const width = page.viewportSize()?.width ?? 0;
-  expect(await page.evaluate<number>('document.documentElement.scrollWidth'), `${name}: no horizontal scrolling`).toBeLessThanOrEqual(width);
+  // What sticks out, named in the failure.
+  const wide = await page.evaluate<string[]>(
+    `[...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > ${width + 0.5}).map((e) => e.tagName.toLowerCase() + '#' + e.id + '.' + e.className).slice(0, 5)`,
+  );
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth'), `${name}: no horizontal scrolling (${wide.join(', ')})`).toBeLessThanOrEqual(width);
   if (!SCREENSHOT_DIR) return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage: true });

@@ -5,59 +5,26 @@
 // sessions end; the old password fails, the new one works), makes an API token, uses it and
 // revokes it. With DIALBACK_SCREENSHOTS=1 it writes docs/screenshots/portal-sounds-*.png and
 // portal-account-*.png.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/auth/password.js';
-import { nowIso } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
 import { readSoundUpload } from '../../src/media/sound-file.js';
 import { addSound, createFolder } from '../../src/store/sounds.js';
 import { requirePeers } from '../helpers/peers/availability.js';
-import { demoWith, startApp, type AppUnderTest } from './harness.js';
+import { createPortalUser, demoWith, launchChromium, PORTAL_PASSWORD, portalScreenshot, screenshotsAtWidths, startApp, type AppUnderTest } from './harness.js';
 
 const peers = requirePeers('chromium');
 
-const SCREENSHOTS = process.env.DIALBACK_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : null;
-const PASSWORD = 'correct horse battery';
+const PASSWORD = PORTAL_PASSWORD;
 const NEW_PASSWORD = 'a much longer passphrase';
 
 /** Debian's Chromium as the harness launches it, and allowed to play audio without a click (the test starts playback from script). */
-function launchChromiumWithAudio(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
-}
+const launchChromiumWithAudio = () => launchChromium(['--autoplay-policy=no-user-gesture-required']);
 
-/** A portal user as `dialback user create` makes one: an organization's manager, an extension's owner, or an administrator. */
-async function createUser(server: AppUnderTest, email: string, role: UserRole, extensionNumber: string | null = null): Promise<void> {
-  const db = server.store.db;
-  const extension = extensionNumber === null ? null : await db.selectFrom('extensions').select(['id', 'accountId']).where('number', '=', extensionNumber).executeTakeFirstOrThrow();
-  const accountId =
-    extension?.accountId ??
-    (await db
-      .selectFrom('accounts')
-      .select('id')
-      .where('kind', '=', role === 'admin' ? 'provider' : 'organization')
-      .executeTakeFirstOrThrow()).id;
-  const now = nowIso();
-  await db
-    .insertInto('users')
-    .values({ accountId, email, passwordHash: await hashPassword(PASSWORD), role, extensionId: extension?.id ?? null, lockedUntil: null, createdAt: now, updatedAt: now })
-    .execute();
-  await db.insertInto('auditLog').values({ at: now, actor: 'test', action: 'create', entity: 'user', entityId: email, details: JSON.stringify({ role }) }).execute();
-}
+/** A portal user as `dialback user create` makes one: an extension's owner, the organization's manager, or an administrator. */
+const createUser = (server: AppUnderTest, email: string, role: UserRole, extensionNumber: string | null = null) =>
+  createPortalUser(server, email, role, extensionNumber !== null ? { extension: extensionNumber } : role === 'admin' ? {} : { account: 'Acme' });
 
 /** A sine tone as a RIFF WAV file: 16-bit PCM, `rate` Hz, one tone per channel. */
 function sineWav(seconds: number, rate: number, channels: number): Buffer {
@@ -102,25 +69,7 @@ function wavFormat(file: Buffer): { format: number; channels: number; rate: numb
   throw new Error('no data chunk');
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
-  // Every width must fit without sideways scrolling (390 px is a small phone).
-  const width = page.viewportSize()?.width ?? 0;
-  // What sticks out, named in the failure.
-  const wide = await page.evaluate<string[]>(
-    `[...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > ${width + 0.5}).map((e) => e.tagName.toLowerCase() + '#' + e.id + '.' + e.className).slice(0, 5)`,
-  );
-  expect(await page.evaluate<number>('document.documentElement.scrollWidth'), `${name}: no horizontal scrolling (${wide.join(', ')})`).toBeLessThanOrEqual(width);
-  if (!SCREENSHOTS) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
-}
-
-async function atWidths(page: Page, name: string): Promise<void> {
-  await page.setViewportSize({ width: 390, height: 844 });
-  await screenshot(page, `${name}-390`);
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await screenshot(page, `${name}-1280`);
-}
+const atWidths = screenshotsAtWidths;
 
 const activeId = (page: Page) => page.evaluate<string | null>('document.activeElement?.id ?? null');
 
@@ -347,7 +296,7 @@ describe('the sound library and account pages in a browser', () => {
         }),
     );
     expect(duration).toBeCloseTo(1, 1);
-    await screenshot(page, 'portal-sounds-read-only-390');
+    await portalScreenshot(page, 'portal-sounds-read-only-390');
 
     await page.getByLabel('Language', { exact: true }).selectOption('de');
     await expect.poll(() => page.locator('h1').textContent()).toBe('Klangbibliothek');

@@ -1,24 +1,18 @@
-import { readFileSync } from 'node:fs';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallControl, IncomingLeg, NumberCallOptions } from '../../src/calls/call.js';
 import { DEFAULT_CALLBACK_SETTINGS as FLOW_SETTINGS, handleCallbackTrigger } from '../../src/flows/callback-extension.js';
 import { buildHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
-import { applyPlan } from '../../src/provisioning/apply.js';
-import { parseProvisionFile } from '../../src/provisioning/parse.js';
-import { buildPlan } from '../../src/provisioning/plan.js';
 import { createAccount } from '../../src/store/accounts.js';
-import { createApiToken } from '../../src/store/api-tokens.js';
 import { loadCallbackTarget } from '../../src/store/callback.js';
 import { nowIso, type Store } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
-import { readSettings } from '../../src/store/settings.js';
 import { addSound, createFolder } from '../../src/store/sounds.js';
 import { WriteBatcher } from '../../src/store/write-batcher.js';
+import { addApiUser, DEMO_YAML as DEMO, provision } from '../helpers/api.js';
 import { testDatabases } from '../helpers/stores.js';
 
-const DEMO = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 
 /** A second organization with a callback extension that has no settings row yet, and a phone. */
 const GLOBEX = `
@@ -70,18 +64,12 @@ for (const database of testDatabases) {
     const token: Record<string, string> = {};
 
     async function addUser(who: string, email: string, role: UserRole, accountId: number, extensionId: number | null = null): Promise<void> {
-      const now = nowIso();
-      const user = await store.db
-        .insertInto('users')
-        .values({ accountId, email, passwordHash: 'scrypt$unused', role, extensionId, lockedUntil: null, createdAt: now, updatedAt: now })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      token[who] = (await createApiToken(store.db, { userId: user.id, name: 'test', actor: 'test' })).token;
+      token[who] = await addApiUser(store, { email, role, accountId, extensionId });
     }
 
     beforeAll(async () => {
       store = await database.open();
-      for (const yaml of [DEMO, GLOBEX]) await applyPlan(store.db, buildPlan(parseProvisionFile(yaml), await readSettings(store.db)));
+      for (const yaml of [DEMO, GLOBEX]) await provision(store, yaml);
       for (const row of await store.db.selectFrom('extensions').select(['id', 'number']).execute()) ext[row.number] = row.id;
       const accounts = await store.db.selectFrom('accounts').select(['id', 'kind', 'name']).execute();
       for (const a of accounts) account[a.name] = a.id;

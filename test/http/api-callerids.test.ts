@@ -1,21 +1,15 @@
-import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField } from '../../src/http/api/callerids.js';
 import { buildHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
-import { applyPlan } from '../../src/provisioning/apply.js';
-import { parseProvisionFile } from '../../src/provisioning/parse.js';
-import { buildPlan } from '../../src/provisioning/plan.js';
-import { createApiToken } from '../../src/store/api-tokens.js';
 import { nowIso, type Store } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
-import { readSettings } from '../../src/store/settings.js';
+import { addApiUser, DEMO_YAML as DEMO, provision } from '../helpers/api.js';
 import { testDatabases } from '../helpers/stores.js';
 import { createAccount } from '../../src/store/accounts.js';
 
-const DEMO = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 
 /** A second organization, numbering in Germany: a callback extension of its own and a phone. */
 const GLOBEX = `
@@ -32,9 +26,6 @@ organizations:
           maxAuthorizedCallerIds: 20
 `;
 
-async function provision(store: Store, yaml: string): Promise<void> {
-  await applyPlan(store.db, buildPlan(parseProvisionFile(yaml), await readSettings(store.db)));
-}
 
 interface Item {
   id: number;
@@ -75,13 +66,7 @@ for (const database of testDatabases) {
     let acmeId: number;
 
     async function addUser(who: string, address: string, role: UserRole, accountId: number, extensionId: number | null = null): Promise<void> {
-      const now = nowIso();
-      const user = await store.db
-        .insertInto('users')
-        .values({ accountId, email: address, passwordHash: 'scrypt$unused', role, extensionId, lockedUntil: null, createdAt: now, updatedAt: now })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      token[who] = (await createApiToken(store.db, { userId: user.id, name: 'test', actor: 'test' })).token;
+      token[who] = await addApiUser(store, { email: address, role, accountId, extensionId });
       email[who] = address;
     }
 

@@ -3,24 +3,19 @@
 // The whole app runs (SIP call control without a listener): the owner, extension 001002, is
 // not registered, so a request that passes every check ends 'owner-no-answer' / 'unavailable'
 // at once; every other request here is refused by the clock, the rules or the destination.
-import { readFileSync } from 'node:fs';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { buildHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
-import { applyPlan } from '../../src/provisioning/apply.js';
-import { parseProvisionFile } from '../../src/provisioning/parse.js';
-import { buildPlan } from '../../src/provisioning/plan.js';
 import { createApiToken } from '../../src/store/api-tokens.js';
 import { FINAL_STATES, type CallnowState } from '../../src/store/callnow.js';
 import { nowIso, type Store } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
-import { readSettings } from '../../src/store/settings.js';
 import { TEST_RTP_PORTS } from '../interop/dialback/harness.js';
+import { DEMO_YAML as DEMO, provision } from '../helpers/api.js';
 import { testDatabases } from '../helpers/stores.js';
 
-const DEMO = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 
 /** A second organization: no tariff, so every number it is asked for is refused; one CallNow off. */
 const GLOBEX = `
@@ -62,9 +57,6 @@ interface RequestBody {
   legs?: Record<string, unknown>[];
 }
 
-async function provision(store: Store, yaml: string): Promise<void> {
-  await applyPlan(store.db, buildPlan(parseProvisionFile(yaml), await readSettings(store.db)));
-}
 
 for (const database of testDatabases) {
   describe(`REST API: CallNow requests on ${database.name}`, () => {

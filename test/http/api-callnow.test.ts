@@ -1,20 +1,15 @@
-import { readFileSync } from 'node:fs';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPTCHA_OFF_WARNING } from '../../src/http/api/callnow.js';
 import { buildHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
-import { applyPlan } from '../../src/provisioning/apply.js';
-import { parseProvisionFile } from '../../src/provisioning/parse.js';
-import { buildPlan } from '../../src/provisioning/plan.js';
 import { authenticateApiToken, createApiToken, revokeApiToken } from '../../src/store/api-tokens.js';
 import { nowIso, type Store } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
-import { readSettings } from '../../src/store/settings.js';
+import { DEMO_YAML as DEMO, provision } from '../helpers/api.js';
 import { testDatabases } from '../helpers/stores.js';
 import { createAccount } from '../../src/store/accounts.js';
 
-const DEMO = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 
 /** A second organization beside the demo's Acme: one CallNow extension, one phone without CallNow yet. */
 const GLOBEX = `
@@ -33,9 +28,6 @@ organizations:
         name: Plain phone
 `;
 
-async function provision(store: Store, yaml: string): Promise<void> {
-  await applyPlan(store.db, buildPlan(parseProvisionFile(yaml), await readSettings(store.db)));
-}
 
 const preferences = {
   enabled: true,

@@ -1,24 +1,18 @@
 // Extensions for their managers (SPEC §1): list with search, sort and pages; create with the
 // licence enforced; change the name, external number, SIP password and the organization's CallNow
 // and Call API switches; delete. Run on both databases, through the whole HTTP server.
-import { readFileSync } from 'node:fs';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
-import { applyPlan } from '../../src/provisioning/apply.js';
-import { parseProvisionFile } from '../../src/provisioning/parse.js';
-import { buildPlan } from '../../src/provisioning/plan.js';
 import { createAccount } from '../../src/store/accounts.js';
-import { createApiToken } from '../../src/store/api-tokens.js';
 import { loadCallnowTarget } from '../../src/store/callnow.js';
-import { nowIso, type Store } from '../../src/store/db.js';
+import { type Store } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
-import { readSettings } from '../../src/store/settings.js';
 import { SipDirectory } from '../../src/store/sip-directory.js';
+import { addApiUser, DEMO_YAML as DEMO, provision } from '../helpers/api.js';
 import { testDatabases } from '../helpers/stores.js';
 
-const DEMO = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 
 /** A second organization, sold through a reseller, with a licence for three extensions. */
 const GLOBEX = `
@@ -55,9 +49,6 @@ interface List {
   items: View[];
 }
 
-async function provision(store: Store, yaml: string): Promise<void> {
-  await applyPlan(store.db, buildPlan(parseProvisionFile(yaml), await readSettings(store.db)));
-}
 
 for (const database of testDatabases) {
   describe(`REST API: extensions on ${database.name}`, () => {
@@ -70,13 +61,7 @@ for (const database of testDatabases) {
     let resellerId: number;
 
     async function addUser(who: string, address: string, role: UserRole, accountId: number, extensionId: number | null = null): Promise<void> {
-      const now = nowIso();
-      const user = await store.db
-        .insertInto('users')
-        .values({ accountId, email: address, passwordHash: 'scrypt$unused', role, extensionId, lockedUntil: null, createdAt: now, updatedAt: now })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      token[who] = (await createApiToken(store.db, { userId: user.id, name: 'test', actor: 'test' })).token;
+      token[who] = await addApiUser(store, { email: address, role, accountId, extensionId });
     }
 
     beforeAll(async () => {

@@ -1,7 +1,6 @@
 // PATCH /api/v1/sound-folders/{id}: renaming a sound folder, on SQLite and PostgreSQL. Who may
 // (the folder's account level and below, not extension owners, not inherited folders), what
 // names are taken, and that the sounds inside keep their names (calls play them by name).
-import { readFileSync } from 'node:fs';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpServer } from '../../src/http/server.js';
@@ -13,9 +12,9 @@ import { createApiToken } from '../../src/store/api-tokens.js';
 import { nowIso, type Store } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
 import { readSettings } from '../../src/store/settings.js';
+import { DEMO_YAML as DEMO } from '../helpers/api.js';
 import { testDatabases } from '../helpers/stores.js';
 
-const DEMO = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 const GLOBEX = `
 organizations:
   - name: Globex

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import Fastify, { type InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiV1 } from '../../src/http/api/index.js';
@@ -7,17 +6,13 @@ import { encodePcma, encodePcmu } from '../../src/media/g711.js';
 import { encodeFor, parseWav } from '../../src/media/player.js';
 import { formatDuration } from '../../src/media/sound-file.js';
 import { createLogger } from '../../src/logger.js';
-import { applyPlan } from '../../src/provisioning/apply.js';
-import { parseProvisionFile } from '../../src/provisioning/parse.js';
-import { buildPlan } from '../../src/provisioning/plan.js';
 import { createApiToken } from '../../src/store/api-tokens.js';
 import { nowIso, type Store } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
-import { readSettings } from '../../src/store/settings.js';
+import { DEMO_YAML as DEMO, provision } from '../helpers/api.js';
 import { testDatabases } from '../helpers/stores.js';
 import { createAccount } from '../../src/store/accounts.js';
 
-const DEMO = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 const GLOBEX = `
 organizations:
   - name: Globex
@@ -26,9 +21,6 @@ organizations:
         name: Jane Roe
 `;
 
-async function provision(store: Store, yaml: string): Promise<void> {
-  await applyPlan(store.db, buildPlan(parseProvisionFile(yaml), await readSettings(store.db)));
-}
 
 /** A WAV file as recorders write them: RIFF, a 16-byte fmt chunk, data. */
 function wav({ code = 1, channels = 1, rate = 8000, bits = 16 }: { code?: number; channels?: number; rate?: number; bits?: number }, data: Buffer): Buffer {

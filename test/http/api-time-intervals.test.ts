@@ -1,24 +1,18 @@
 // Time intervals (SPEC §6): an account's own and those above it (inherited, read-only below),
 // what an extension may pick for CallNow availability, create and replace with the domain's
 // checks (fields named), and delete refused while an extension uses the interval.
-import { readFileSync } from 'node:fs';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
-import { applyPlan } from '../../src/provisioning/apply.js';
-import { parseProvisionFile } from '../../src/provisioning/parse.js';
-import { buildPlan } from '../../src/provisioning/plan.js';
 import { createAccount } from '../../src/store/accounts.js';
-import { createApiToken } from '../../src/store/api-tokens.js';
 import { loadCallnowTarget } from '../../src/store/callnow.js';
 import { nowIso, type Store } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
-import { readSettings } from '../../src/store/settings.js';
 import { isOpenAt } from '../../src/domain/time-interval.js';
+import { addApiUser, DEMO_YAML as DEMO, provision } from '../helpers/api.js';
 import { testDatabases } from '../helpers/stores.js';
 
-const DEMO = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 
 interface View {
   id: number;
@@ -45,9 +39,6 @@ const LATE_SHIFT = {
   ],
 };
 
-async function provision(store: Store, yaml: string): Promise<void> {
-  await applyPlan(store.db, buildPlan(parseProvisionFile(yaml), await readSettings(store.db)));
-}
 
 for (const database of testDatabases) {
   describe(`REST API: time intervals on ${database.name}`, () => {
@@ -64,13 +55,7 @@ for (const database of testDatabases) {
     let resellerHoursId: number;
 
     async function addUser(who: string, address: string, role: UserRole, accountId: number, extensionId: number | null = null): Promise<void> {
-      const now = nowIso();
-      const user = await store.db
-        .insertInto('users')
-        .values({ accountId, email: address, passwordHash: 'scrypt$unused', role, extensionId, lockedUntil: null, createdAt: now, updatedAt: now })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      token[who] = (await createApiToken(store.db, { userId: user.id, name: 'test', actor: 'test' })).token;
+      token[who] = await addApiUser(store, { email: address, role, accountId, extensionId });
     }
 
     beforeAll(async () => {
