@@ -98,13 +98,17 @@ export const callsApi = {
   requests: (extensionId: number, limit = 25) => request<{ requests: CallnowRequest[]; nextBefore: number | null }>('GET', `/extensions/${extensionId}/callnow/requests${query({ limit })}`),
 };
 
-/** An amount in the server currency, in the portal's language ("A$0.47", "0,47 €"); the bare figure when no currency is set. */
+/**
+ * An amount in the server currency, in the portal's language ("A$0.47", "0,47 €"); the bare
+ * figure when no currency is set. The API's decimal string goes to Intl as it is, so no
+ * amount passes through a float.
+ */
 export function formatMoney(amount: string, currency: string | null): string {
-  const value = Number(amount);
-  if (!Number.isFinite(value)) return amount;
-  if (!currency) return new Intl.NumberFormat(currentLanguage(), { minimumFractionDigits: 2, maximumFractionDigits: 6 }).format(value);
+  if (!/^-?\d+(\.\d+)?$/.test(amount)) return amount;
+  const decimal = amount as `${number}`;
+  if (!currency) return new Intl.NumberFormat(currentLanguage(), { minimumFractionDigits: 2, maximumFractionDigits: 6 }).format(decimal);
   try {
-    return new Intl.NumberFormat(currentLanguage(), { style: 'currency', currency, maximumFractionDigits: 6 }).format(value);
+    return new Intl.NumberFormat(currentLanguage(), { style: 'currency', currency, maximumFractionDigits: 6 }).format(decimal);
   } catch {
     return `${amount} ${currency}`;
   }

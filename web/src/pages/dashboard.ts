@@ -109,8 +109,10 @@ function costChart(days: DayFigures[], currency: string | null): SVGElement {
   const left = 8;
   const bottom = 24;
   const top = 18;
+  // Bar heights are geometry: numbers are fine here; the label shows the API's own figure.
   const values = days.map((d) => Number(d.cost));
   const max = Math.max(...values, 0);
+  const maxLabel = days[values.indexOf(max)]?.cost ?? '0';
   const step = (width - left * 2) / days.length;
   const bars = days.map((day, index) => {
     const value = values[index] ?? 0;
@@ -129,7 +131,7 @@ function costChart(days: DayFigures[], currency: string | null): SVGElement {
     { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': 'dash-chart-title dash-chart-desc', class: 'chart' },
     svg('desc', { id: 'dash-chart-desc' }, tx('chartLabel')),
     svg('line', { x1: left, x2: width - left, y1: height - bottom, y2: height - bottom, class: 'baseline' }),
-    svg('text', { x: left, y: 12, class: 'axis' }, formatMoney(String(max), currency)),
+    svg('text', { x: left, y: 12, class: 'axis' }, formatMoney(maxLabel, currency)),
     ...bars,
     ...labels,
   );
