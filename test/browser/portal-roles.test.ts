@@ -222,6 +222,8 @@ describe('the portal for each role', () => {
 
     // A bad day is refused next to its field.
     await page.locator('#calls-clear').click();
+    // Clearing reloads the list and draws the form anew; typing before that lands in the old field.
+    await page.locator('#calls-apply:not([disabled])').waitFor();
     // A date input cannot hold junk; as a text field it shows how the API's refusal is drawn.
     await page.evaluate("document.getElementById('calls-from').type = 'text'");
     await page.locator('#calls-from').fill('yesterday');

@@ -210,10 +210,22 @@ export class Portal implements PortalContext {
 
   refresh(): void {
     if (!this.page) return;
-    const focused = document.activeElement instanceof HTMLElement && document.activeElement.id ? document.activeElement.id : null;
+    const active = document.activeElement;
+    const focused = active instanceof HTMLElement && active.id ? active.id : null;
+    // A redraw replaces the field being typed in; the caret goes where it was, not to the end.
+    const caret = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement ? textSelection(active) : null;
     this.renderShell(this.page.render());
     document.title = `${this.page.title()} · ${t('appName')}`;
-    if (focused) document.getElementById(focused)?.focus();
+    if (!focused) return;
+    const again = document.getElementById(focused);
+    again?.focus();
+    if (caret && (again instanceof HTMLInputElement || again instanceof HTMLTextAreaElement) && again.value.length >= caret.end) {
+      try {
+        again.setSelectionRange(caret.start, caret.end, caret.direction);
+      } catch {
+        // Fields without a caret (date, number) keep what the browser gives them.
+      }
+    }
   }
 
   /** The routes in the navigation that the signed-in user may open, in order. */
@@ -347,5 +359,15 @@ export class Portal implements PortalContext {
     );
     const main = h('main', { id: 'main', tabindex: '-1' }, this.shellError ? h('p', { class: 'alert', role: 'alert' }, this.shellError) : null, content);
     replaceChildren(this.root, h('a', { class: 'skip', href: '#main' }, t('skip')), header, main);
+  }
+}
+
+/** Where the caret (or selection) is in a text field; null for fields that have none, such as dates. */
+function textSelection(field: HTMLInputElement | HTMLTextAreaElement): { start: number; end: number; direction: 'forward' | 'backward' | 'none' } | null {
+  try {
+    if (field.selectionStart === null || field.selectionEnd === null) return null;
+    return { start: field.selectionStart, end: field.selectionEnd, direction: field.selectionDirection ?? 'none' };
+  } catch {
+    return null;
   }
 }
