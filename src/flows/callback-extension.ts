@@ -17,6 +17,7 @@ import {
   type CallbackTarget,
 } from '../store/callback.js';
 import { answerCallLeg, endCallLeg, setRequestState, startCallLeg } from '../store/callnow.js';
+import { checkCallAllowed } from '../store/account-limits.js';
 import { readCreditState } from '../store/credit-accounts.js';
 import type { Database } from '../store/schema.js';
 import type { WriteBatcher } from '../store/write-batcher.js';
@@ -82,7 +83,15 @@ export async function handleCallbackTrigger(deps: CallbackDependencies, target: 
   const caller = incoming.callerId === null ? null : tryNormalizePhoneNumber(incoming.callerId, target.defaultCountry);
   const callerNumber = caller?.ok ? caller.e164 : null;
   const authorized = callerNumber === null ? null : await findAuthorizedCaller(deps.db, target.extension.id, callerNumber);
-  const decision = whomToCallBack(target, callerNumber, authorized, deps.clock());
+  let decision = whomToCallBack(target, callerNumber, authorized, deps.clock());
+  if (!('refusal' in decision)) {
+    // The licence's caps, before a call back that could not be connected.
+    const limits = await checkCallAllowed(deps.db, target.extension.accountId, 'start', deps.clock());
+    if (!limits.allowed) {
+      log.warn({ account: target.extension.accountId, capped: limits.accountId, reason: limits.reason }, 'callback refused by the licence');
+      decision = { refusal: limits.reason };
+    }
+  }
   const creditAccountId = authorized?.active ? authorized.creditAccountId : target.extension.creditAccountId;
   const requestId = await deps.writes.run((db) =>
     recordCallbackRequest(
@@ -243,12 +252,18 @@ async function talkToTraveller(deps: CallbackDependencies, target: CallbackTarge
       await setState(deps, requestId, 'destination-refused', 'out-of-credit');
       return;
     }
+    if (paid.outcome === 'limited') {
+      talk.log.warn({ request: requestId, account: target.extension.accountId, reason: paid.reason }, 'destination refused by the licence');
+      await traveller.say({ prompts: ['try-again-later', 'goodbye'], language });
+      await setState(deps, requestId, 'destination-refused', paid.reason);
+      return;
+    }
     if (paid.outcome === 'not-answered') {
       if (!traveller.signal.aborted) await traveller.say({ prompts: ['try-again-later', 'goodbye'], language });
       await setState(deps, requestId, 'destination-no-answer', paid.cause);
       return;
     }
-    await setState(deps, requestId, 'completed', paid.creditExhausted ? 'credit-exhausted' : null, undefined, paid.costMicros);
+    await setState(deps, requestId, 'completed', paid.spendCapReached ? 'daily-spend-cap' : paid.creditExhausted ? 'credit-exhausted' : null, undefined, paid.costMicros);
     return;
   }
   await traveller.say({ prompts: ['goodbye'], language });

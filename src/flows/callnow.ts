@@ -20,6 +20,7 @@ import {
   type CallnowState,
   type CallnowTarget,
 } from '../store/callnow.js';
+import { checkCallAllowed } from '../store/account-limits.js';
 import { readCreditState } from '../store/credit-accounts.js';
 import type { Database } from '../store/schema.js';
 import type { WriteBatcher } from '../store/write-batcher.js';
@@ -158,6 +159,12 @@ async function refusalOf(deps: CallnowDependencies, target: CallnowTarget, numbe
   if (decision.outcome === 'refuse') return decision.reason;
   const credit = available(await readCreditState(deps.db, target.extension.creditAccountId));
   if (credit !== 'unlimited' && maxAffordableSeconds(rate, credit) === 0) return 'out-of-credit';
+  // The licence's caps, before the owner is rung for a call that could not be connected.
+  const limits = await checkCallAllowed(deps.db, target.extension.accountId, 'start', now);
+  if (!limits.allowed) {
+    deps.logger.warn({ account: target.extension.accountId, capped: limits.accountId, reason: limits.reason, callnowId: target.callnowId }, 'CallNow request refused by the licence');
+    return limits.reason;
+  }
   return null;
 }
 
@@ -260,6 +267,13 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
       await state('failed', 'out-of-credit');
       return;
     }
+    if (paid.outcome === 'limited') {
+      deps.logger.warn({ request: request.id, account: target.extension.accountId, reason: paid.reason }, 'CallNow call refused by the licence');
+      await owner.say({ prompts: ['try-again-later', 'goodbye'], language });
+      await owner.hangup();
+      await state('failed', paid.reason);
+      return;
+    }
     if (paid.outcome === 'not-answered') {
       if (!owner.signal.aborted) {
         await owner.say({ prompts: ['try-again-later', 'goodbye'], language });
@@ -269,7 +283,7 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
       return;
     }
     await owner.hangup();
-    await state('completed', paid.creditExhausted ? 'credit-exhausted' : null, paid.costMicros);
+    await state('completed', paid.spendCapReached ? 'daily-spend-cap' : paid.creditExhausted ? 'credit-exhausted' : null, paid.costMicros);
   } catch (error) {
     deps.logger.error({ err: error, request: request.id }, 'CallNow call failed');
     // A failure while the owner's phone rang must not leave it to be answered into silence.

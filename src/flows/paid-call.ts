@@ -6,6 +6,8 @@ import type { Micros } from '../domain/money.js';
 import { billedSeconds, callCost, maxAffordableSeconds, type Rate } from '../domain/rating.js';
 import type { PromptLanguage } from '../media/speech.js';
 import type { TrunkTarget } from '../sip/ua/dialer.js';
+import type { AccountLimitReason } from '../domain/account-limits.js';
+import { checkCallAllowed } from '../store/account-limits.js';
 import { answerCallLeg, endCallLeg, startCallLeg } from '../store/callnow.js';
 import { readCreditState, reserveCredit, settleReservation } from '../store/credit-accounts.js';
 import type { Database } from '../store/schema.js';
@@ -46,32 +48,65 @@ export interface PaidCall {
 }
 
 /**
- * Holds the credit for the longest call the balance affords. The balance is read before
- * the hold is taken under the account's lock, so another call on the same account may
- * take the credit in between: then the hold is refused and worked out again from the
- * new balance, a few times, before the call is refused for credit.
+ * Admits the call and holds the credit for the longest call the balance affords, in one
+ * transaction that also writes the destination's leg naming the hold: the organization's
+ * caps (calls at once, spend today) are checked under the accounts' locks, so two calls
+ * cannot both take the last place, and a spend cap shortens the hold to what is left of
+ * today's cap. The balance is read before the hold is taken under the credit account's
+ * lock, so another call on the same account may take the credit in between: then the hold
+ * is refused and worked out again from the new balance, a few times, before the call is
+ * refused for credit.
  */
-async function holdCredit(deps: PaidCallDependencies, call: PaidCall): Promise<{ reservationId: number; maxSeconds: number } | null> {
+async function admitAndHold(deps: PaidCallDependencies, call: PaidCall): Promise<{ reservationId: number; maxSeconds: number; legId: number; cappedBySpendCap: boolean } | { refused: 'no-credit' | AccountLimitReason }> {
   const longest = callCost(call.rate, call.maxCallSeconds);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const credit = available(await readCreditState(deps.db, call.creditAccountId));
-    const hold = credit === 'unlimited' ? longest : Math.min(credit, longest);
-    const affordable = maxAffordableSeconds(call.rate, hold);
-    if (affordable === 0) return null;
     try {
-      const { reservationId } = await deps.writes.run((db) => reserveCredit(db, call.creditAccountId, hold, call.actor, { actor: call.actor, clock: deps.clock }));
-      return { reservationId, maxSeconds: Math.min(affordable ?? call.maxCallSeconds, call.maxCallSeconds) };
+      const outcome = await deps.writes.run(async (db) => {
+        const limits = await checkCallAllowed(db, call.record.accountId, 'connect', deps.clock());
+        if (!limits.allowed) return { refused: limits.reason };
+        const credit = available(await readCreditState(db, call.creditAccountId));
+        const creditHold = credit === 'unlimited' ? longest : Math.min(credit, longest);
+        const cappedBySpendCap = limits.spendRoomMicros !== null && limits.spendRoomMicros < creditHold;
+        const hold = cappedBySpendCap ? (limits.spendRoomMicros as number) : creditHold;
+        const affordable = maxAffordableSeconds(call.rate, hold);
+        if (affordable === 0) {
+          // Today's cap leaves less than the first increment: that is the cap's refusal, not the credit's.
+          return { refused: cappedBySpendCap && maxAffordableSeconds(call.rate, creditHold) !== 0 ? ('daily-spend-cap' as const) : ('no-credit' as const) };
+        }
+        const { reservationId } = await reserveCredit(db, call.creditAccountId, hold, call.actor, { actor: call.actor, clock: deps.clock });
+        const legId = await startCallLeg(
+          db,
+          {
+            requestId: call.record.requestId,
+            accountId: call.record.accountId,
+            role: call.record.role,
+            direction: 'outbound',
+            fromNumber: call.callerId,
+            toNumber: call.destination,
+            extensionId: call.record.extensionId,
+            trunkId: call.trunk.id,
+            creditAccountId: call.creditAccountId,
+            reservationId,
+          },
+          deps.clock,
+        );
+        return { reservationId, legId, cappedBySpendCap, maxSeconds: Math.min(affordable ?? call.maxCallSeconds, call.maxCallSeconds) };
+      });
+      return outcome;
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'insufficient_credit')) throw error;
     }
   }
-  return null;
+  return { refused: 'no-credit' };
 }
 
 export type PaidCallResult =
   | { outcome: 'no-credit' }
+  /** The organization's licence (or one above it) has no room for the call now. */
+  | { outcome: 'limited'; reason: AccountLimitReason }
   | { outcome: 'not-answered'; cause: string }
-  | { outcome: 'talked'; costMicros: Micros; seconds: number; creditExhausted: boolean; destinationHungUpFirst: boolean };
+  /** creditExhausted: cut off when the hold ran out; spendCapReached: that hold was what was left of today's cap, not of the credit. */
+  | { outcome: 'talked'; costMicros: Micros; seconds: number; creditExhausted: boolean; spendCapReached: boolean; destinationHungUpFirst: boolean };
 
 /**
  * The paid part of every flow: hold the payer's credit for the longest call it affords at
@@ -83,29 +118,12 @@ export type PaidCallResult =
  */
 export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall): Promise<PaidCallResult> {
   const { writes, clock } = deps;
-  const held = await holdCredit(deps, call);
-  if (!held) return { outcome: 'no-credit' };
-  const { reservationId, maxSeconds } = held;
+  const held = await admitAndHold(deps, call);
+  if ('refused' in held) return held.refused === 'no-credit' ? { outcome: 'no-credit' } : { outcome: 'limited', reason: held.refused };
+  const { reservationId, maxSeconds, legId: leg, cappedBySpendCap } = held;
   const settle = (costMicros: Micros) => writes.run((db) => settleReservation(db, reservationId, costMicros, { actor: call.actor, clock }));
   let destination: Call | null = null;
   try {
-    const leg = await writes.run((db) =>
-      startCallLeg(
-        db,
-        {
-          requestId: call.record.requestId,
-          accountId: call.record.accountId,
-          role: call.record.role,
-          direction: 'outbound',
-          fromNumber: call.callerId,
-          toNumber: call.destination,
-          extensionId: call.record.extensionId,
-          trunkId: call.trunk.id,
-          creditAccountId: call.creditAccountId,
-        },
-        clock,
-      ),
-    );
     await call.onDialling();
     // "Please wait", until the destination answers (or does not).
     const hush = new AbortController();
@@ -154,7 +172,7 @@ export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall
     const destinationHungUpFirst = ended.first === destination;
     await writes.run((db) =>
       endCallLeg(db, leg, {
-        cause: exhausted ? 'credit-exhausted' : `${destinationHungUpFirst ? call.record.role : call.record.callerRole}-hangup`,
+        cause: exhausted ? (cappedBySpendCap ? 'daily-spend-cap' : 'credit-exhausted') : `${destinationHungUpFirst ? call.record.role : call.record.callerRole}-hangup`,
         endedAtMs: ended.at,
         durationSeconds: talked,
         billedSeconds: billedSeconds(call.rate, talked),
@@ -162,7 +180,7 @@ export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall
         costMicros: settled.capturedMicros,
       }),
     );
-    return { outcome: 'talked', costMicros: settled.capturedMicros, seconds: talked, creditExhausted: exhausted, destinationHungUpFirst };
+    return { outcome: 'talked', costMicros: settled.capturedMicros, seconds: talked, creditExhausted: exhausted, spendCapReached: exhausted && cappedBySpendCap, destinationHungUpFirst };
   } catch (error) {
     // Whatever failed, the destination is not left connected and the hold is given back.
     await destination?.hangup().catch(() => undefined);

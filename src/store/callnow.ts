@@ -283,12 +283,13 @@ export async function setRequestState(
 
 export type NewCallLeg = Pick<CallLegTable, 'requestId' | 'accountId' | 'role' | 'direction' | 'fromNumber' | 'toNumber' | 'extensionId' | 'trunkId'> & {
   creditAccountId?: number | null;
+  reservationId?: number | null;
 };
 
 export async function startCallLeg(db: Db, leg: NewCallLeg, clock: () => number = Date.now): Promise<number> {
   const row = await db
     .insertInto('callLegs')
-    .values({ ...leg, creditAccountId: leg.creditAccountId ?? null, sipCallId: null, cause: null, startedAt: nowIso(clock), answeredAt: null, endedAt: null, ratePrefix: null })
+    .values({ ...leg, creditAccountId: leg.creditAccountId ?? null, reservationId: leg.reservationId ?? null, sipCallId: null, cause: null, startedAt: nowIso(clock), answeredAt: null, endedAt: null, ratePrefix: null })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;

@@ -359,4 +359,6 @@ export interface CallLegTable {
   ratePrefix: string | null;
   costMicros: WithDefault<Micros>;
   creditAccountId: number | null;
+  /** The credit a paid leg holds while it runs (SPEC §7: the daily spend cap counts it). */
+  reservationId: number | null;
 }

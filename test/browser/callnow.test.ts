@@ -137,4 +137,19 @@ describe('CallNow in a browser, with a real phone and a real carrier', () => {
     expect(await readCreditState(db, extension.creditAccountId)).toMatchObject({ balanceMicros: 0, heldMicros: 0 });
     await page.close();
   });
+
+  it("tells the requester when the organization's licence has no line free, and rings nobody", async () => {
+    server = await startApp(demoWith(5090));
+    const db = server.store.db;
+    const { accountId } = await db.selectFrom('extensions').select('accountId').where('number', '=', '001002').executeTakeFirstOrThrow();
+    await db.updateTable('accounts').set({ maxConcurrentCalls: 0 }).where('id', '=', accountId).execute();
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl}/callnow/index.php?call=john_doe&myname=Mary&phone=%2B61412345678`);
+    await page.locator('#status[data-state="refused"]').waitFor();
+    expect(await page.locator('.reason').textContent()).toBe('All lines are busy right now. Please try again in a few minutes.');
+    const request = await db.selectFrom('callbackRequests').selectAll().executeTakeFirstOrThrow();
+    expect(request).toMatchObject({ state: 'refused', reason: 'concurrent-calls' });
+    expect(await callLegsOf(db, request.id)).toHaveLength(0);
+    await page.close();
+  });
 });

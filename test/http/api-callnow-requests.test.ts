@@ -184,6 +184,33 @@ for (const database of testDatabases) {
       expect(rejected.json()).toMatchObject({ state: 'refused', reason: 'rule-rejected', legs: [] });
     });
 
+    it("refuses at the organization's licence caps, set by the provider: calls at once, then the day's spending", async () => {
+      monday();
+      const acme = (await store.db.selectFrom('extensions').select('accountId').where('id', '=', ext['001002']!).executeTakeFirstOrThrow()).accountId;
+      const licence = (body: Record<string, unknown>) => call('admin', { method: 'PATCH', url: `/api/v1/accounts/${acme}`, payload: body });
+      try {
+        expect((await licence({ maxConcurrentCalls: 0 })).statusCode).toBe(200);
+        const busy = await place('john', '001002', { name: 'Jane', phone: '0298765432' });
+        expect(busy.json()).toMatchObject({ state: 'refused', reason: 'concurrent-calls', legs: [] });
+
+        // 0.50 a day, and a call today already cost 0.50.
+        expect((await licence({ maxConcurrentCalls: null, dailySpendCap: '0.50' })).statusCode).toBe(200);
+        await store.db
+          .insertInto('callLegs')
+          .values({ requestId: null, accountId: acme, role: 'requester', direction: 'outbound', fromNumber: null, toNumber: '+61298765432', extensionId: null, trunkId: null, sipCallId: null, cause: 'normal', startedAt: new Date(now).toISOString(), answeredAt: null, endedAt: new Date(now).toISOString(), ratePrefix: '612', costMicros: 500_000, creditAccountId: null, reservationId: null })
+          .execute();
+        const spent = await place('john', '001002', { name: 'Jane', phone: '0298765432' });
+        expect(spent.json()).toMatchObject({ state: 'refused', reason: 'daily-spend-cap' });
+        // Raised by the provider: the next request goes through to the owner.
+        expect((await licence({ dailySpendCap: '5.00' })).statusCode).toBe(200);
+        const through = await place('john', '001002', { name: 'Jane', phone: '0298765432' });
+        expect(through.json<RequestBody>().state).not.toBe('refused');
+        expect((await settled('john', through.json<RequestBody>().id)).state).toBe('owner-no-answer');
+      } finally {
+        await licence({ maxConcurrentCalls: null, dailySpendCap: null });
+      }
+    });
+
     it('an accepted request rings the owner: GET shows its state moving to the end, with the owner leg', async () => {
       monday();
       const response = await place('john', '001002', { name: 'Jane', phone: '0298765432' });

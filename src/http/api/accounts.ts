@@ -34,7 +34,13 @@ type AccountParams = Static<typeof AccountParams>;
 
 const licenceLimit = (description: string) => Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000, description: `${description}; null: no limit` }));
 const dailySpendCap = Nullable(
-  Type.String({ minLength: 1, maxLength: 40, description: 'The most the account may spend on calls in a day, a decimal amount in the server currency ("50.00"); null: no cap' }),
+  Type.String({
+    minLength: 1,
+    maxLength: 40,
+    description:
+      'The most the account (a reseller: with all its organizations) may spend on calls in a day (from midnight UTC), a decimal amount in the server currency ("50.00"); ' +
+      'a call holds no more than what is left of it, and at the cap new calls are refused with the reason daily-spend-cap; null: no cap',
+  }),
 );
 
 const AccountView = Type.Object(
@@ -48,8 +54,8 @@ const AccountView = Type.Object(
     trunkId: Nullable(Type.Integer({ description: 'The trunk its calls go out through; null: the nearest one above' })),
     maxExtensions: licenceLimit('Licence: how many extensions it may have'),
     maxAuthorizedCallerIds: licenceLimit('Licence: how many active authorized CallerIDs each callback extension may have'),
-    maxConcurrentCalls: licenceLimit('Licence: how many calls it may have at once'),
-    dailySpendCap: Nullable(Type.String({ description: 'Licence: the daily spend cap, a decimal string; null: no cap' })),
+    maxConcurrentCalls: licenceLimit('Licence: how many calls it (a reseller: with all its organizations) may have at once; more are refused with the reason concurrent-calls'),
+    dailySpendCap: Nullable(Type.String({ description: 'Licence: the daily spend cap (from midnight UTC), a decimal string; null: no cap' })),
     extensionCount: Type.Integer({ description: 'How many extensions it has now' }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
@@ -71,7 +77,7 @@ const settable = {
   trunkId: Type.Optional(Nullable(Id('A trunk (admin only); null: inherit'))),
   maxExtensions: Type.Optional(licenceLimit('Licence: how many extensions it may have')),
   maxAuthorizedCallerIds: Type.Optional(licenceLimit('Licence: active authorized CallerIDs per callback extension')),
-  maxConcurrentCalls: Type.Optional(licenceLimit('Licence: calls at once')),
+  maxConcurrentCalls: Type.Optional(licenceLimit('Licence: calls at once (a reseller: with all its organizations)')),
   dailySpendCap: Type.Optional(dailySpendCap),
 };
 type Settable = Static<ReturnType<typeof Type.Object<typeof settable>>>;

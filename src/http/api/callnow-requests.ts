@@ -107,7 +107,7 @@ const requestFields = {
   extensionId: Type.Integer(),
   state: StringEnum(STATES, 'Where the request is: received → calling-owner → calling-requester → connected → completed, or a final failure'),
   reason: Nullable(
-    Type.String({ description: 'Why it was refused or ended as it did (outside-hours, number-not-allowed, rule-rejected, out-of-credit, unavailable, ...)' }),
+    Type.String({ description: 'Why it was refused or ended as it did (outside-hours, number-not-allowed, rule-rejected, out-of-credit, concurrent-calls, daily-spend-cap, unavailable, ...)' }),
   ),
   requesterName: Nullable(Type.String()),
   requesterNumber: Type.String({ description: 'E.164' }),

@@ -5,6 +5,7 @@ import { requestPublicToken } from './0002-request-public-token.js';
 import { callbackLanguage } from './0003-callback-language.js';
 import { sessions } from './0004-sessions.js';
 import { extensionFeatures } from './0005-extension-features.js';
+import { callLegReservation } from './0006-call-leg-reservation.js';
 
 /** A schema change; it is told which database it runs on so one set serves both. */
 export interface Migration {
@@ -13,7 +14,7 @@ export interface Migration {
 }
 
 /** Every migration, in the order they apply. Names never change once released. */
-export const migrations: readonly Migration[] = [initial, requestPublicToken, callbackLanguage, sessions, extensionFeatures];
+export const migrations: readonly Migration[] = [initial, requestPublicToken, callbackLanguage, sessions, extensionFeatures, callLegReservation];
 
 function migrator(store: Store): Migrator {
   return new Migrator({

@@ -188,6 +188,75 @@ describe('callback extension', () => {
     expect(await readCreditState(server.store.db, await creditOf(MARY))).toMatchObject({ balanceMicros: 0, heldMicros: 0 });
   });
 
+  /** The organization's licence, as the provider sets it (the flows read it for every call). */
+  const licence = async (caps: { maxConcurrentCalls?: number | null; dailySpendCapMicros?: number | null }) => {
+    const db = server!.store.db;
+    const { accountId } = await db.selectFrom('extensions').select('accountId').where('number', '=', '001100').executeTakeFirstOrThrow();
+    await db.updateTable('accounts').set(caps).where('id', '=', accountId).execute();
+  };
+
+  it('with a licence of one call at once, the next traveller is refused after the ring time and not called back while the first talks', async () => {
+    const sippCarrier = await startCarrier({ traveller: MARY, keys: ['4711#', '0298765432#'], pauseBeforeGroupMs: 800, hangUpAfterMs: 4_000 });
+    server = await startApp(callbackDemo(sippCarrier.localPort, (y) => y.replace('creditInquiry: true', 'creditInquiry: false')));
+    await licence({ maxConcurrentCalls: 1 });
+    expectAllSucceeded(await trigger(MARY), 1);
+    await waitUntilAsync(async () => (await requests())[0]?.state === 'connected');
+    expectAllSucceeded(await trigger(MARY), 1);
+    await waitUntilAsync(async () => (await requests()).length === 2);
+    const [, second] = await requests();
+    expect(second).toMatchObject({ state: 'refused', reason: 'concurrent-calls', costMicros: 0 });
+    expect(await callLegsOf(server.store.db, second!.id)).toHaveLength(0);
+    // The carrier saw only the first traveller's two calls.
+    expectAllSucceeded(await sippCarrier.done, 2);
+    await waitUntilAsync(async () => (await requests())[0]?.state === 'completed');
+  });
+
+  it('the licence is checked again before the destination is dialled: lowered meanwhile, the traveller is told to try later', async () => {
+    const sippCarrier = await startCarrier({ traveller: MARY, keys: ['4711#', '0298765432#'], pauseBeforeGroupMs: 800, hangUpAfterMs: null }, 1);
+    server = await startApp(callbackDemo(sippCarrier.localPort, (y) => y.replace('creditInquiry: true', 'creditInquiry: false')));
+    const prompts = said();
+    expectAllSucceeded(await trigger(MARY), 1);
+    await waitUntilAsync(async () => (await requests())[0]?.state === 'authenticating');
+    await licence({ maxConcurrentCalls: 0 });
+    // Only the call back: the destination is never dialled.
+    expectAllSucceeded(await sippCarrier.done, 1);
+    await waitUntilAsync(async () => (await requests())[0]?.state === 'destination-refused');
+    expect((await requests())[0]).toMatchObject({ reason: 'concurrent-calls', costMicros: 0 });
+    expect(prompts).toContainEqual(['try-again-later', 'goodbye']);
+    const legs = await callLegsOf(server.store.db, (await requests())[0]!.id);
+    expect(legs.map((l) => l.role)).toEqual(['callback']);
+    expect(await readCreditState(server.store.db, await creditOf(MARY))).toMatchObject({ balanceMicros: 20_000_000, heldMicros: 0 });
+  });
+
+  it("the daily spend cap cuts the call where today's cap ends, before the credit does, then refuses the next callback", async () => {
+    const sippCarrier = await startCarrier({ traveller: MARY, keys: ['4711#', '0298765432#'], pauseBeforeGroupMs: 800, hangUpAfterMs: null });
+    // 10.00 a second: Mary's 20.00 would last 2 seconds, the organization's 10.00 cap for the day lasts 1.
+    server = await startApp(
+      callbackDemo(sippCarrier.localPort, (y) =>
+        y.replace('{ prefix: "612", name: Sydney local, flat: "0.12" }', '{ prefix: "612", name: Sydney local, perMinute: "600.00", increments: "1/1" }').replace('creditInquiry: true', 'creditInquiry: false'),
+      ),
+    );
+    await licence({ dailySpendCapMicros: 10_000_000 });
+    const prompts = said();
+    expectAllSucceeded(await trigger(MARY), 1);
+    expectAllSucceeded(await sippCarrier.done, 2);
+    await waitUntilAsync(async () => (await requests())[0]?.state === 'completed');
+    const [first] = await requests();
+    expect(first).toMatchObject({ reason: 'daily-spend-cap', costMicros: 10_000_000 });
+    const destination = (await callLegsOf(server.store.db, first!.id))[1]!;
+    expect(destination).toMatchObject({ cause: 'daily-spend-cap', durationSeconds: 1, costMicros: 10_000_000 });
+    const talkedMs = Date.parse(destination.endedAt ?? '') - Date.parse(destination.answeredAt ?? '');
+    expect(talkedMs).toBeGreaterThanOrEqual(1_000);
+    expect(talkedMs).toBeLessThan(2_000);
+    expect(prompts).toContainEqual(['credit-exhausted']);
+    // Mary keeps what the cap did not let her spend; the ledger holds nothing back.
+    expect(await readCreditState(server.store.db, await creditOf(MARY))).toMatchObject({ balanceMicros: 10_000_000, heldMicros: 0 });
+
+    expectAllSucceeded(await trigger(MARY), 1);
+    await waitUntilAsync(async () => (await requests()).length === 2);
+    expect((await requests())[1]).toMatchObject({ state: 'refused', reason: 'daily-spend-cap' });
+  });
+
   it('20 simultaneous callbacks on one CallerID share its credit and never overdraw it', async () => {
     const calls = 20;
     // 1.00 of credit, 0.12 a call: eight calls can be held, the others are told the credit is short.
