@@ -121,6 +121,8 @@ export async function submitCallnowRequest(deps: CallnowDependencies, target: Ca
       deps.clock,
     ),
   );
+  // The owner's portal list shows every new request, the refused ones too.
+  if (recorded.created) deps.events.publishForExtension(target.extension.id, { requestId: recorded.request.id, state: recorded.request.state, reason: recorded.request.reason });
   if (recorded.created && !refusal) {
     const rate = new RateTable(target.rates).lookup(number);
     // Checked by refusalOf; kept for the type.
@@ -190,6 +192,7 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
   const state = async (next: CallnowState, reason: string | null = null, costMicros?: number) => {
     await write((db) => setRequestState(db, request.id, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) }, clock));
     deps.events.publish(request.publicToken, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) });
+    deps.events.publishForExtension(target.extension.id, { requestId: request.id, state: next, reason });
   };
   const ownerLegOf = (toNumber: string) =>
     write((db) =>

@@ -215,6 +215,8 @@ class ApplyRun {
         trunkId,
         defaultCountry: org.defaultCountry,
         maxExtensions: org.maxExtensions,
+        ...(org.maxConcurrentCalls !== undefined ? { maxConcurrentCalls: org.maxConcurrentCalls } : {}),
+        ...(org.dailySpendCapMicros !== undefined ? { dailySpendCapMicros: org.dailySpendCapMicros } : {}),
       },
     );
 

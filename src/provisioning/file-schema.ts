@@ -187,6 +187,10 @@ const Organization = Type.Object(
     trunk: Type.Optional(Name),
     defaultCountry: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
     maxExtensions: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+    /** Licence (SPEC §7 fraud guard): calls in progress at once; null or left out: no cap. */
+    maxConcurrentCalls: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()], { description: 'Calls the organization may have in progress at once; null: no cap' })),
+    /** Licence: what its calls may cost in a day (from midnight UTC); null or left out: no cap. */
+    dailySpendCap: Type.Optional(Type.Union([Amount, Type.Null()], { description: 'What the organization may spend on calls in a day (from midnight UTC); null: no cap' })),
     timeIntervals: Type.Optional(Type.Array(TimeInterval)),
     extensions: Type.Optional(Type.Array(Extension)),
   },

@@ -63,6 +63,9 @@ export interface OrganizationPlan {
   trunk: string | null;
   defaultCountry: string | null;
   maxExtensions: number | null;
+  /** Left out of the file (undefined): the server keeps the cap it has, as set in the portal or API. */
+  maxConcurrentCalls: number | null | undefined;
+  dailySpendCapMicros: Micros | null | undefined;
   timeIntervals: ({ name: string } & TimeInterval)[];
   extensions: ExtensionPlan[];
 }
@@ -184,6 +187,11 @@ export function buildPlan(file: ProvisionFile, context: PlanContext): Plan {
   };
   const amount = (path: string, value: string | number): Micros | undefined =>
     attempt(path, () => parseAmount(typeof value === 'number' ? String(value) : value));
+  const spendCap = (path: string, value: string | number): Micros | undefined => {
+    const micros = amount(path, value);
+    if (micros !== undefined && micros < 0) report(path, 'a daily spend cap cannot be negative (null: no cap)');
+    return micros;
+  };
   const credit = (path: string, value: string | number | undefined): OpeningCredit | undefined =>
     value === undefined || value === 'unlimited' ? 'unlimited' : amount(path, value);
 
@@ -291,6 +299,8 @@ export function buildPlan(file: ProvisionFile, context: PlanContext): Plan {
       trunk: org.trunk ?? null,
       defaultCountry: org.defaultCountry ?? null,
       maxExtensions: org.maxExtensions ?? null,
+      maxConcurrentCalls: org.maxConcurrentCalls,
+      dailySpendCapMicros: org.dailySpendCap == null ? org.dailySpendCap : spendCap(`${path}.dailySpendCap`, org.dailySpendCap),
       timeIntervals,
       extensions,
     };

@@ -11,6 +11,8 @@ import { requirePeers } from '../helpers/peers/availability.js';
 import { createPortalUser, demoWith, launchChromium, portalScreenshot, screenshotsAtWidths, signInToPortal, startApp, type AppUnderTest } from './harness.js';
 
 const peers = requirePeers('chromium');
+/** The portal's safety read of the requests list while its stream is open (web/src/pages/requests.ts). */
+const SAFETY_POLL_MS = 30_000;
 
 const GLOBEX = `
   - name: Globex
@@ -242,16 +244,32 @@ describe('the portal for each role', () => {
     expect(await page.locator('#requests-table tbody tr').count()).toBe(21);
     expect(await page.locator('#requests-table tbody tr').first().locator('td').nth(1).textContent()).toBe('(no name)');
 
-    // A request arrives and rings John: the list shows it without a reload, then its progress.
-    const id = await johnsRequest(0, '+61455500011', 'Newcomer', 0, 0, 'calling-owner');
-    const row = page.locator(`#requests-table tr[data-id="${id}"]`);
-    await row.waitFor({ timeout: 10_000 });
-    expect(await row.locator('[data-state]').textContent()).toBe('● Ringing you');
-    await page.locator('#requests-status').waitFor();
+    // The list listens to the server's stream rather than polling.
+    await page.locator('#requests-status[data-mode="stream"]').waitFor();
     expect(await page.locator('#requests-status').textContent()).toMatch(/^Live: updated /);
+    const listReads: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes(`/api/v1/extensions/${johnId}/callnow/requests?`)) listReads.push(r.url());
+    });
+
+    // A request arrives through the public one-step link; John's phone is not registered, so it
+    // ends unanswered. The list shows it without a reload, each state as the flow publishes it,
+    // well before the 30-second safety read.
+    const asked = Date.now();
+    const placed = await fetch(`${server.baseUrl}/callnow/index.php?call=john_doe&myname=Newcomer&phone=%2B61455500011`, { redirect: 'manual' });
+    expect(placed.status).toBe(303);
+    const newcomer = page.locator('#requests-table tbody tr', { hasText: 'Newcomer' });
+    await newcomer.waitFor({ timeout: 10_000 });
+    const id = Number(await newcomer.getAttribute('data-id'));
+    await expect.poll(async () => (await server.store.db.selectFrom('callbackRequests').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('owner-no-answer');
+    await expect.poll(() => newcomer.locator('[data-state]').textContent()).toBe('You did not answer');
+    // The reason in words, not the flow's code ("unavailable").
+    expect(await newcomer.locator('.hint').textContent()).toBe(' Why: not reachable');
+    expect(Date.now() - asked).toBeLessThan(SAFETY_POLL_MS);
+    // One read when it arrived, one per state change at most: events, not a timer.
+    expect(listReads.length).toBeGreaterThanOrEqual(1);
+    expect(listReads.length).toBeLessThanOrEqual(4);
     await screenshotsAtWidths(page, 'portal-requests');
-    await server.store.db.updateTable('callbackRequests').set({ state: 'connected' }).where('id', '=', id).execute();
-    await expect.poll(() => row.locator('[data-state]').textContent(), { timeout: 10_000 }).toBe('● Connected');
 
     // A manager reads the same list through the extension's own route.
     const managerContext = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });

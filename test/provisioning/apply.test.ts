@@ -80,6 +80,23 @@ for (const database of testDatabases) {
       expect((await provision(changed)).changes).toEqual([]);
     });
 
+    it("sets the organization's licence caps, keeps the server's when the file leaves them out, and refuses a negative cap", async () => {
+      const acme = () => store.db.selectFrom('accounts').select(['maxConcurrentCalls', 'dailySpendCapMicros']).where('name', '=', 'Acme').executeTakeFirstOrThrow();
+      const withCaps = (caps: string) => demo.replace('  - name: Acme\n', `  - name: Acme\n    ${caps}\n`);
+      await provision(withCaps('maxConcurrentCalls: 4\n    dailySpendCap: "25.50"'));
+      expect(await acme()).toEqual({ maxConcurrentCalls: 4, dailySpendCapMicros: 25_500_000 });
+      // Set in the portal since: a file without the keys leaves them as they are.
+      await store.db.updateTable('accounts').set({ maxConcurrentCalls: 9 }).where('name', '=', 'Acme').execute();
+      expect((await provision(demo)).changes).toEqual([]);
+      expect(await acme()).toEqual({ maxConcurrentCalls: 9, dailySpendCapMicros: 25_500_000 });
+      // null lifts a cap.
+      const report = await provision(withCaps('maxConcurrentCalls: null\n    dailySpendCap: null'));
+      expect(report.changes).toEqual(['updated organization Acme (maxConcurrentCalls, dailySpendCapMicros)']);
+      expect(await acme()).toEqual({ maxConcurrentCalls: null, dailySpendCapMicros: null });
+      const settings = await readSettings(store.db);
+      expect(() => buildPlan(parseProvisionFile(withCaps('dailySpendCap: "-1.00"')), settings)).toThrow(/dailySpendCap.*cannot be negative/s);
+    });
+
     it('keeps a live balance and says so', async () => {
       await provision(demo);
       const report = await provision(demo.replace('credit: "20.00"', 'credit: "50.00"'));

@@ -33,6 +33,11 @@ export interface CallnowRequestsRoutesOptions {
 }
 
 const API_LANGUAGES = ['en', 'de', 'fr', 'es'] as const;
+/** Live list streams open at once, in this process and per user. */
+const MAX_STREAMS = 5_000;
+const MAX_STREAMS_PER_USER = 10;
+/** A stream ends after this; the client reconnects (and is authenticated again). */
+const STREAM_LIFETIME_MS = 5 * 60_000;
 type ApiLanguage = (typeof API_LANGUAGES)[number];
 
 const STATES: readonly CallnowState[] = [
@@ -323,6 +328,70 @@ export const callnowRequestRoutes: FastifyPluginCallback<CallnowRequestsRoutesOp
         throw error;
       }
       return detail(record);
+    },
+  );
+
+  // Live list streams: a cap for the process and one per user, so no one can hold every socket.
+  let openStreams = 0;
+  const streamsByUser = new Map<number, number>();
+  app.get<{ Params: ExtensionParams }>(
+    '/extensions/:extensionId/callnow/requests/events',
+    authenticatedRoute({
+      schema: {
+        summary: "Follow an extension's CallNow requests live (Server-Sent Events)",
+        description:
+          'A text/event-stream: `ready` once subscribed (read the list then, to miss nothing), then a `request` event ' +
+          '`{ id, state, reason }` whenever a request of the extension arrives or its state moves; a comment every 15 s keeps ' +
+          'proxies from closing it. The server ends a stream after 5 minutes (EventSource reconnects). Events come from the calls this server process runs: with several nodes, also read the ' +
+          'list now and then. 503 with Retry-After when too many streams are open (' +
+          `${MAX_STREAMS_PER_USER} per user).`,
+        tags: ['callnow'],
+        operationId: 'followCallnowRequests',
+        params: ExtensionParams,
+        response: {
+          200: { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          ...commonErrorResponses,
+          503: { ...unavailableResponse, description: 'This server process places no calls, or too many streams are open' },
+        },
+      },
+    }),
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const extension = await findManagedExtension(store, principal, request.params.extensionId);
+      if (!callnow) return sendError(reply, 503, 'unavailable', 'this server does not place calls; try another node or later');
+      const mine = streamsByUser.get(principal.userId) ?? 0;
+      if (openStreams >= MAX_STREAMS || mine >= MAX_STREAMS_PER_USER) {
+        void reply.header('retry-after', '5');
+        return sendError(reply, 503, 'unavailable', 'too many live streams are open; close another page or try again shortly');
+      }
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      openStreams++;
+      streamsByUser.set(principal.userId, mine + 1);
+      let closed = false;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        openStreams--;
+        const left = (streamsByUser.get(principal.userId) ?? 1) - 1;
+        if (left > 0) streamsByUser.set(principal.userId, left);
+        else streamsByUser.delete(principal.userId);
+        unsubscribe();
+        clearInterval(heartbeat);
+        clearTimeout(lifetime);
+        raw.end();
+      };
+      const unsubscribe = callnow.flows.events.subscribeExtension(extension.id, (change) => {
+        if (!closed) raw.write(`event: request\ndata: ${JSON.stringify({ id: change.requestId, state: change.state, reason: change.reason })}\n\n`);
+      });
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      heartbeat.unref();
+      // The browser reconnects by itself; each reconnection signs in again, so a signed-out or disabled user stops hearing.
+      const lifetime = setTimeout(close, STREAM_LIFETIME_MS);
+      lifetime.unref();
+      request.raw.on('close', close);
+      raw.write('event: ready\ndata: {}\n\n');
     },
   );
 

@@ -95,6 +95,8 @@ export const callsApi = {
   /** A plain link: the browser downloads it with the session cookie. */
   exportUrl: (filters: CallFilters) => `/api/v1/calls/export.csv${query(filterQuery(filters))}`,
   stats: (filters: { accountId?: number; extensionId?: number } = {}) => request<Stats>('GET', `/stats${query(filters)}`),
+  /** The live stream of an extension's requests (an EventSource sends the session cookie). */
+  requestEventsUrl: (extensionId: number) => `/api/v1/extensions/${extensionId}/callnow/requests/events`,
   requests: (extensionId: number, limit = 25) => request<{ requests: CallnowRequest[]; nextBefore: number | null }>('GET', `/extensions/${extensionId}/callnow/requests${query({ limit })}`),
 };
 

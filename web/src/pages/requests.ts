@@ -32,6 +32,21 @@ const tx = defineTexts(
     completed: 'Completed',
     failed: 'Failed',
     because: 'Why: {reason}',
+    'why-outside-hours': 'outside your hours',
+    'why-on-the-phone': 'you were on the phone',
+    'why-rule-rejected': 'a rule rejects this number',
+    'why-number-not-allowed': 'calls to this number are not allowed',
+    'why-out-of-credit': 'not enough credit',
+    'why-concurrent-calls': 'the licence allows no more calls at once',
+    'why-daily-spend-cap': "the day's spend cap was reached",
+    'why-unavailable': 'not reachable',
+    'why-busy': 'the line was busy',
+    'why-no-answer': 'nobody answered',
+    'why-declined': 'declined',
+    'why-hung-up': 'hung up',
+    'why-internal-error': 'an error on the server',
+    'why-credit-exhausted': 'the credit ran out',
+    'why-cancelled': 'cancelled',
   },
   {
     de: {
@@ -60,6 +75,21 @@ const tx = defineTexts(
       completed: 'Beendet',
       failed: 'Fehlgeschlagen',
       because: 'Grund: {reason}',
+      'why-outside-hours': 'außerhalb Ihrer Zeiten',
+      'why-on-the-phone': 'Sie waren im Gespräch',
+      'why-rule-rejected': 'eine Regel lehnt diese Nummer ab',
+      'why-number-not-allowed': 'Anrufe zu dieser Nummer sind nicht erlaubt',
+      'why-out-of-credit': 'nicht genug Guthaben',
+      'why-concurrent-calls': 'die Lizenz erlaubt keine weiteren gleichzeitigen Anrufe',
+      'why-daily-spend-cap': 'die tägliche Ausgabengrenze ist erreicht',
+      'why-unavailable': 'nicht erreichbar',
+      'why-busy': 'die Leitung war besetzt',
+      'why-no-answer': 'niemand hat abgenommen',
+      'why-declined': 'abgelehnt',
+      'why-hung-up': 'aufgelegt',
+      'why-internal-error': 'ein Fehler auf dem Server',
+      'why-credit-exhausted': 'das Guthaben war aufgebraucht',
+      'why-cancelled': 'abgebrochen',
     },
     fr: {
       navRequests: 'Demandes',
@@ -87,6 +117,21 @@ const tx = defineTexts(
       completed: 'Terminée',
       failed: 'Échec',
       because: 'Motif : {reason}',
+      'why-outside-hours': 'en dehors de vos horaires',
+      'why-on-the-phone': 'vous étiez en ligne',
+      'why-rule-rejected': 'une règle refuse ce numéro',
+      'why-number-not-allowed': 'les appels vers ce numéro ne sont pas autorisés',
+      'why-out-of-credit': 'crédit insuffisant',
+      'why-concurrent-calls': 'la licence n’autorise pas plus d’appels simultanés',
+      'why-daily-spend-cap': 'le plafond de dépense du jour est atteint',
+      'why-unavailable': 'injoignable',
+      'why-busy': 'la ligne était occupée',
+      'why-no-answer': 'personne n’a répondu',
+      'why-declined': 'refusé',
+      'why-hung-up': 'raccroché',
+      'why-internal-error': 'une erreur sur le serveur',
+      'why-credit-exhausted': 'le crédit est épuisé',
+      'why-cancelled': 'annulé',
     },
     es: {
       navRequests: 'Solicitudes',
@@ -114,62 +159,159 @@ const tx = defineTexts(
       completed: 'Terminada',
       failed: 'Fallida',
       because: 'Motivo: {reason}',
+      'why-outside-hours': 'fuera de su horario',
+      'why-on-the-phone': 'estaba al teléfono',
+      'why-rule-rejected': 'una regla rechaza este número',
+      'why-number-not-allowed': 'no se permiten llamadas a este número',
+      'why-out-of-credit': 'saldo insuficiente',
+      'why-concurrent-calls': 'la licencia no permite más llamadas simultáneas',
+      'why-daily-spend-cap': 'se alcanzó el límite de gasto del día',
+      'why-unavailable': 'no disponible',
+      'why-busy': 'la línea estaba ocupada',
+      'why-no-answer': 'nadie contestó',
+      'why-declined': 'rechazada',
+      'why-hung-up': 'colgó',
+      'why-internal-error': 'un error en el servidor',
+      'why-credit-exhausted': 'se agotó el saldo',
+      'why-cancelled': 'cancelada',
     },
   },
 );
 
-/** How often the list is read again while the page is shown. */
+/**
+ * The list follows the server's live stream (Server-Sent Events): each event has the list read
+ * again. It is also read every SAFETY_POLL_MS (the stream only carries the calls of the
+ * server process it is connected to), and every POLL_MS where no stream can be had.
+ */
 const POLL_MS = 3000;
+const SAFETY_POLL_MS = 30_000;
 const LIMIT = 25;
+/** The reasons the flows give, said in words; another one shows as the code. */
+const REASONS = ['outside-hours', 'on-the-phone', 'rule-rejected', 'number-not-allowed', 'out-of-credit', 'concurrent-calls', 'daily-spend-cap', 'unavailable', 'busy', 'no-answer', 'declined', 'hung-up', 'internal-error', 'credit-exhausted', 'cancelled'] as const;
+type Reason = (typeof REASONS)[number];
+const reasonText = (reason: string) => ((REASONS as readonly string[]).includes(reason) ? tx(`why-${reason as Reason}`) : reason);
 const ACTIVE: ReadonlySet<RequestState> = new Set(['received', 'calling-owner', 'calling-requester', 'connected']);
 const GOOD: ReadonlySet<RequestState> = new Set(['completed', 'connected']);
 
 function requestsPage(context: PortalContext, params: RouteParams): Page {
   const extensionId = extensionIdOf(context, params);
-  const state = { requests: null as CallnowRequest[] | null, error: null as string | null, updatedAt: null as Date | null, hidden: document.hidden };
+  const state = {
+    requests: null as CallnowRequest[] | null,
+    error: null as string | null,
+    updatedAt: null as Date | null,
+    hidden: document.hidden,
+    mode: 'poll' as 'stream' | 'poll',
+  };
   let disposed = false;
+  let stopped = false;
   let timer: number | undefined;
+  let stream: EventSource | null = null;
+  let loading = false;
+  let again = false;
 
-  /** Redraws only the list, so a poll never moves focus or the scroll position. */
+  /** Redraws only the list, so an update never moves focus or the scroll position. */
   const redrawList = () => {
     const holder = document.getElementById('requests-live');
     if (holder) holder.replaceChildren(listView());
     else context.refresh();
   };
 
-  const poll = async () => {
-    timer = undefined;
-    if (disposed || extensionId === null) return;
-    if (document.hidden) {
-      state.hidden = true;
-      redrawList();
+  const schedule = () => {
+    if (timer !== undefined) window.clearTimeout(timer);
+    timer = disposed || stopped || document.hidden ? undefined : window.setTimeout(() => void load(), state.mode === 'stream' ? SAFETY_POLL_MS : POLL_MS);
+  };
+
+  /** Reads the list; a read asked for while one runs follows it, so the last event is never missed. */
+  const load = async (): Promise<void> => {
+    if (disposed || stopped || extensionId === null) return;
+    if (loading) {
+      again = true;
       return;
     }
-    state.hidden = false;
+    loading = true;
     try {
       const { requests } = await callsApi.requests(extensionId, LIMIT);
       state.requests = requests;
       state.error = null;
       state.updatedAt = new Date();
     } catch (error) {
-      if (context.endsSession(error)) return;
+      if (context.endsSession(error)) {
+        stop();
+        return;
+      }
       state.error = describeError(error);
       // A 404 will not mend itself: stop asking.
       if (error instanceof ApiError && error.status === 404) {
+        stop();
         if (!disposed) context.refresh();
         return;
       }
+    } finally {
+      loading = false;
     }
     if (disposed) return;
     redrawList();
-    timer = window.setTimeout(() => void poll(), POLL_MS);
+    schedule();
+    if (again) {
+      again = false;
+      void load();
+    }
+  };
+
+  const closeStream = () => {
+    stream?.close();
+    stream = null;
+  };
+  const stop = () => {
+    stopped = true;
+    closeStream();
+    if (timer !== undefined) window.clearTimeout(timer);
+    timer = undefined;
+  };
+
+  const openStream = () => {
+    if (extensionId === null || typeof EventSource === 'undefined') {
+      void load();
+      return;
+    }
+    const source = new EventSource(callsApi.requestEventsUrl(extensionId));
+    stream = source;
+    // Subscribed: read the list now, so nothing between the last read and the subscription is missed.
+    source.addEventListener('ready', () => {
+      state.mode = 'stream';
+      void load();
+    });
+    source.addEventListener('request', () => void load());
+    source.addEventListener('error', () => {
+      if (stream !== source) return;
+      // Reconnecting (the server ended the stream, the network dropped): the browser retries by itself.
+      // Refused (signed out, too many streams): read the list every few seconds instead; a 401 ends the session.
+      state.mode = 'poll';
+      if (source.readyState === EventSource.CLOSED) closeStream();
+      void load();
+    });
   };
 
   const onVisibility = () => {
-    if (!document.hidden && timer === undefined && !disposed) void poll();
+    if (disposed || stopped) return;
+    if (document.hidden) {
+      // Hidden tabs hold no stream open on the server.
+      closeStream();
+      state.hidden = true;
+      state.mode = 'poll';
+      if (timer !== undefined) window.clearTimeout(timer);
+      timer = undefined;
+      redrawList();
+      return;
+    }
+    state.hidden = false;
+    openStream();
   };
   document.addEventListener('visibilitychange', onVisibility);
-  void poll();
+  if (document.hidden) {
+    state.hidden = true;
+    void load();
+  } else openStream();
 
   const stateBadge = (request: CallnowRequest) =>
     h(
@@ -191,7 +333,7 @@ function requestsPage(context: PortalContext, params: RouteParams): Page {
     return h(
       'div',
       {},
-      h('p', { class: state.error ? 'live-status off' : 'live-status', id: 'requests-status' }, status),
+      h('p', { class: state.error ? 'live-status off' : 'live-status', id: 'requests-status', 'data-mode': state.mode }, status),
       requests
         ? dataTable({
             id: 'requests-table',
@@ -203,7 +345,7 @@ function requestsPage(context: PortalContext, params: RouteParams): Page {
               { header: tx('when'), cell: (r) => formatDateTime(r.createdAt) },
               { header: tx('caller'), cell: (r) => r.requesterName ?? tx('anonymous') },
               { header: tx('number'), cell: (r) => r.requesterNumber },
-              { header: tx('state'), cell: (r) => h('span', {}, stateBadge(r), r.reason ? h('span', { class: 'hint' }, ' ', tx('because', { reason: r.reason })) : null) },
+              { header: tx('state'), cell: (r) => h('span', {}, stateBadge(r), r.reason ? h('span', { class: 'hint' }, ' ', tx('because', { reason: reasonText(r.reason) })) : null) },
               { header: tx('cost'), numeric: true, cell: (r) => formatMoney(r.cost, r.currency) },
             ],
           })
@@ -215,7 +357,7 @@ function requestsPage(context: PortalContext, params: RouteParams): Page {
     title: () => tx('title'),
     dispose: () => {
       disposed = true;
-      if (timer !== undefined) window.clearTimeout(timer);
+      stop();
       document.removeEventListener('visibilitychange', onVisibility);
     },
     render: () =>
