@@ -4,6 +4,7 @@ import { RequestLimiter, type DestinationRule, type RequestLimits } from './doma
 import { DEFAULT_CALLBACK_SETTINGS, handleCallbackTrigger, type CallbackDependencies, type CallbackFlowSettings } from './flows/callback-extension.js';
 import { DEFAULT_CALLNOW_SETTINGS, type CallnowDependencies, type CallnowSettings } from './flows/callnow.js';
 import { RequestEvents } from './flows/request-events.js';
+import { CallbackTriggerLimiter, type CallbackTriggerLimits } from './domain/callback-trigger-limits.js';
 import { CaptchaStore } from './http/captcha.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   version: string;
   callnow?: Partial<CallnowSettings>;
   callback?: Partial<CallbackFlowSettings>;
+  /** Velocity limits on callback triggers; the defaults when left out. */
+  callbackLimits?: CallbackTriggerLimits;
   /** Default: the provider's, from the store (provisioning's callnowLimits). */
   limits?: RequestLimits;
   /** Default: the provider's destination policy from the store, with the built-in premium-rate list unless turned off. */
@@ -57,6 +60,7 @@ export async function createApp(options: AppOptions) {
     destinationRules: flows.destinationRules,
     logger: logger.child({ component: 'callback' }),
     settings: { ...DEFAULT_CALLBACK_SETTINGS, ...options.callback },
+    triggerLimiter: new CallbackTriggerLimiter(options.callbackLimits),
     clock,
   };
   const fallbackCountry = settings.defaultCountry ?? 'US';

@@ -17,6 +17,7 @@ import {
   type CallbackTarget,
 } from '../store/callback.js';
 import { answerCallLeg, endCallLeg, setRequestState, startCallLeg } from '../store/callnow.js';
+import type { CallbackTriggerLimiter } from '../domain/callback-trigger-limits.js';
 import { checkCallAllowed } from '../store/account-limits.js';
 import { readCreditState } from '../store/credit-accounts.js';
 import type { Database } from '../store/schema.js';
@@ -56,6 +57,8 @@ export interface CallbackDependencies {
   destinationRules: readonly DestinationRule[];
   logger: Logger;
   settings: CallbackFlowSettings;
+  /** Velocity limits on callbacks (per number called back, per extension). */
+  triggerLimiter: CallbackTriggerLimiter;
   clock: () => number;
   /** Waits; injectable so tests need not sit through ring times. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -90,6 +93,14 @@ export async function handleCallbackTrigger(deps: CallbackDependencies, target: 
     if (!limits.allowed) {
       log.warn({ account: target.extension.accountId, capped: limits.accountId, reason: limits.reason }, 'callback refused by the licence');
       decision = { refusal: limits.reason };
+    }
+  }
+  if (!('refusal' in decision)) {
+    // Counted only for a callback we would place: refused triggers cost nothing.
+    const admitted = deps.triggerLimiter.admit({ extensionId: target.extension.id, number: decision.number }, deps.clock());
+    if (!admitted.allowed) {
+      log.warn({ reason: admitted.reason, retryAfterSeconds: admitted.retryAfterSeconds }, 'callback refused by the velocity limit');
+      decision = { refusal: admitted.reason };
     }
   }
   const creditAccountId = authorized?.active ? authorized.creditAccountId : target.extension.creditAccountId;

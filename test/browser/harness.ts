@@ -27,7 +27,7 @@ export interface AppUnderTest {
 /** The whole server (SIP, flows, HTTP) on a provisioned SQLite store, on ports of its own. */
 export async function startApp(
   yaml: string,
-  options: Partial<Pick<AppOptions, 'callnow' | 'callback' | 'limits' | 'clock'>> = {},
+  options: Partial<Pick<AppOptions, 'callnow' | 'callback' | 'callbackLimits' | 'limits' | 'clock'>> = {},
   config: Partial<AppOptions['config']> = {},
 ): Promise<AppUnderTest> {
   const store = await openSqliteForTest();

@@ -1,16 +1,13 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallControl, IncomingLeg, NumberCallOptions } from '../../src/calls/call.js';
-import { DEFAULT_CALLBACK_SETTINGS as FLOW_SETTINGS, handleCallbackTrigger } from '../../src/flows/callback-extension.js';
 import { buildHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { createAccount } from '../../src/store/accounts.js';
-import { loadCallbackTarget } from '../../src/store/callback.js';
 import { nowIso, type Store } from '../../src/store/db.js';
 import type { UserRole } from '../../src/store/schema.js';
 import { addSound, createFolder } from '../../src/store/sounds.js';
-import { WriteBatcher } from '../../src/store/write-batcher.js';
 import { addApiUser, DEMO_YAML as DEMO, provision } from '../helpers/api.js';
+import { callbackFlowWithoutSip } from '../helpers/callback-flow.js';
 import { testDatabases } from '../helpers/stores.js';
 
 
@@ -313,43 +310,8 @@ for (const database of testDatabases) {
     });
 
     it('the next incoming call uses a saved change: ring time, whom to call back', async () => {
-      // What the SIP service does for each call: load the target, then run the flow.
-      const placed: { number: string; options: NumberCallOptions }[] = [];
-      const waits: number[] = [];
-      const calls: CallControl = {
-        callExtension: () => Promise.reject(new Error('not used')),
-        callNumber: (number, options) => {
-          placed.push({ number, options });
-          return Promise.resolve({ answered: false, cause: 'no-answer', status: 480, reason: 'Temporarily Unavailable' });
-        },
-        bridge: () => {
-          throw new Error('not used');
-        },
-        isOnThePhone: () => false,
-      };
-      const deps = {
-        db: store.db,
-        writes: new WriteBatcher(store),
-        calls,
-        destinationRules: [],
-        logger: createLogger('silent'),
-        settings: FLOW_SETTINGS,
-        clock: Date.now,
-        sleep: (ms: number) => {
-          waits.push(ms);
-          return Promise.resolve();
-        },
-      };
-      const incoming = (): IncomingLeg & { rejected: string[] } => {
-        const rejected: string[] = [];
-        return { callerId: '+61400000123', dialled: '+61290370000', abandoned: new Promise(() => undefined), ring: () => undefined, reject: (cause) => rejected.push(cause), rejected };
-      };
-      const ring = async () => {
-        const target = await loadCallbackTarget(store.db, ext['001100']!, 'AU');
-        const leg = incoming();
-        await handleCallbackTrigger(deps, target!, leg);
-        expect(leg.rejected).toEqual(['busy']);
-      };
+      const { placed, waits, ring: ringFrom } = callbackFlowWithoutSip(store);
+      const ring = () => ringFrom(ext['001100']!);
 
       // The stranger is not authorized: rung for the provisioned time, then not called back.
       expect((await put({ ...baseChange, ringSeconds: 3 })).statusCode).toBe(200);
