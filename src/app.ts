@@ -6,6 +6,7 @@ import { DEFAULT_CALLNOW_SETTINGS, type CallnowDependencies, type CallnowSetting
 import { RequestEvents } from './flows/request-events.js';
 import { CallbackTriggerLimiter, type CallbackTriggerLimits } from './domain/callback-trigger-limits.js';
 import { CaptchaStore } from './http/captcha.js';
+import { LivePolicies } from './live-policies.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/db.js';
@@ -30,6 +31,8 @@ export interface AppOptions {
   /** Default: the provider's destination policy from the store, with the built-in premium-rate list unless turned off. */
   destinationRules?: readonly DestinationRule[];
   clock?: () => number;
+  /** How often the provider's policies are read again from the store (ms; default 30 s). */
+  policyRefreshMs?: number;
 }
 
 /**
@@ -42,11 +45,12 @@ export async function createApp(options: AppOptions) {
   const clock = options.clock ?? Date.now;
   const sip = new SipService(options.config, store, logger, version);
   const settings = await readSettings(store.db);
+  const limits = options.limits ?? (await readRequestLimits(store.db));
   const flows: CallnowDependencies = {
     db: store.db,
     writes: new WriteBatcher(store),
     calls: sip.calls,
-    limiter: new RequestLimiter(options.limits ?? (await readRequestLimits(store.db))),
+    limiter: new RequestLimiter(limits),
     destinationRules: options.destinationRules ?? (await readDestinationRules(store.db)),
     events: new RequestEvents(),
     logger: logger.child({ component: 'callnow' }),
@@ -63,14 +67,16 @@ export async function createApp(options: AppOptions) {
     triggerLimiter: new CallbackTriggerLimiter(options.callbackLimits),
     clock,
   };
-  const fallbackCountry = settings.defaultCountry ?? 'US';
+  const policies = new LivePolicies(store, logger.child({ component: 'policies' }), { callnow: flows, callback }, { limits: options.limits !== undefined, destinationRules: options.destinationRules !== undefined }, { defaultCountry: settings.defaultCountry, limits });
+  policies.start(options.policyRefreshMs ?? 30_000);
+  const refreshPolicies = () => void policies.refresh();
   // Calls to our numbers: a DID of a callback extension triggers its callback; nothing else
   // is answered yet (480).
   sip.onIncomingCall = (call, route) => {
     const refuse = () => call.reject(480, 'Temporarily Unavailable');
     const extensionId = route.kind === 'did' ? route.did.extensionId : null;
     if (extensionId === null) return refuse();
-    void loadCallbackTarget(store.db, extensionId, fallbackCountry)
+    void loadCallbackTarget(store.db, extensionId, policies.defaultCountry)
       .then((target) => (target ? handleCallbackTrigger(callback, target, sip.calls.incoming(call)) : refuse()))
       .catch((error: unknown) => {
         callback.logger.error({ err: error }, 'callback trigger failed');
@@ -89,14 +95,17 @@ export async function createApp(options: AppOptions) {
         sip.trunkRegistrations.reload().catch((error: unknown) => logger.error({ err: error }, 'reading the trunks for carrier registration failed'));
       },
     },
-    callnow: { flows, captcha: new CaptchaStore({ clock }), defaultCountry: fallbackCountry },
+    callnow: { flows, captcha: new CaptchaStore({ clock }), defaultCountry: () => policies.defaultCountry },
+    serverSettings: { settingsChanged: refreshPolicies },
   });
   return {
     sip,
     http,
     flows,
     callback,
+    policies,
     async stop(): Promise<void> {
+      policies.stop();
       await Promise.all([http.close(), sip.stop()]);
     },
   };

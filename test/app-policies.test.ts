@@ -7,6 +7,7 @@ import { parseProvisionFile } from '../src/provisioning/parse.js';
 import { buildPlan } from '../src/provisioning/plan.js';
 import type { Store } from '../src/store/db.js';
 import { readSettings } from '../src/store/settings.js';
+import { addApiUser } from './helpers/api.js';
 import { openSqliteForTest } from './helpers/stores.js';
 
 /** createApp on a provisioned store, neither side started: only the wiring is looked at. */
@@ -21,6 +22,8 @@ async function appOn(yaml: string, options: Partial<Parameters<typeof createApp>
     ...options,
   });
   return {
+    app,
+    store,
     flows: app.flows,
     async stop() {
       await app.stop();
@@ -69,6 +72,36 @@ destinationPolicy:
       expect(given.flows.limiter.admit(request(3), 2).allowed).toBe(false);
     } finally {
       await given.stop();
+    }
+  });
+
+  it("follows the provider's changes without a restart: provisioning's on the next read, the settings API's at once", async () => {
+    const server = await appOn('callnowLimits:\n  perNumber: { max: 1, window: 1h }\n', { policyRefreshMs: 50 });
+    try {
+      expect(isDestinationAllowed('+19005550100', server.flows.destinationRules)).toBe(false);
+      expect(server.flows.limiter.admit(request(1), 0).allowed).toBe(true);
+      expect(server.flows.limiter.admit(request(2), 1).allowed).toBe(false);
+      // Provisioning (another process) writes the store: allow 1900, two requests a number.
+      await applyPlan(server.store.db, buildPlan(parseProvisionFile('callnowLimits:\n  perNumber: { max: 2, window: 1h }\ndestinationPolicy:\n  - { prefix: "1900", action: allow }\n'), await readSettings(server.store.db)));
+      await expect.poll(() => isDestinationAllowed('+19005550100', server.flows.destinationRules)).toBe(true);
+      await expect.poll(() => server.flows.limiter.admit(request(3), 2).allowed).toBe(true);
+      // The callback flow's deps follow too.
+      expect(isDestinationAllowed('+19005550100', server.app.callback.destinationRules)).toBe(true);
+    } finally {
+      await server.stop();
+    }
+
+    // The portal's Settings page (PUT /settings) takes effect in this process at once.
+    const portal = await appOn('trunks: []\n', { policyRefreshMs: 3_600_000 });
+    try {
+      const provider = await portal.store.db.selectFrom('accounts').select('id').where('kind', '=', 'provider').executeTakeFirstOrThrow();
+      const token = await addApiUser(portal.store, { email: 'admin@example.com', role: 'admin', accountId: provider.id });
+      expect(portal.app.policies.defaultCountry).toBe('US');
+      const changed = await portal.app.http.inject({ method: 'PUT', url: '/api/v1/settings', headers: { authorization: `Bearer ${token}` }, payload: { defaultCountry: 'NZ' } });
+      expect(changed.statusCode, changed.body).toBe(200);
+      await expect.poll(() => portal.app.policies.defaultCountry).toBe('NZ');
+    } finally {
+      await portal.stop();
     }
   });
 });

@@ -13,7 +13,8 @@ export interface CallnowPagesOptions {
   flows: CallnowDependencies;
   captcha: CaptchaStore;
   /** For numbers typed without a country code when the organization names none. */
-  defaultCountry: string;
+  /** The provider's default country now (it can change while the server runs). */
+  defaultCountry: () => string;
   /** Open live-status streams at most (each holds a socket). */
   maxStatusStreams?: number;
 }
@@ -121,7 +122,7 @@ export function callnowPages(app: FastifyInstance, options: CallnowPagesOptions)
 
   const load = async (id: string | undefined): Promise<CallnowTarget | null> => {
     if (!id || id.length > 64) return null;
-    const target = await loadCallnowTarget(db, id, options.defaultCountry);
+    const target = await loadCallnowTarget(db, id, options.defaultCountry());
     // A disabled CallNow looks exactly like an unknown one: the page must not reveal who exists.
     return target && target.preferences.enabled ? target : null;
   };

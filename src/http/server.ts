@@ -6,6 +6,7 @@ import { apiV1 } from './api/index.js';
 import type { SessionOptions } from './api/session-auth.js';
 import type { SoundChangeListener } from './api/sounds.js';
 import type { TrunkChangeListener } from './api/trunks.js';
+import type { SettingsChangeListener } from './api/settings.js';
 import { callnowPages, type CallnowPagesOptions } from './callnow-pages.js';
 import { portalRoutes } from './portal.js';
 
@@ -18,6 +19,8 @@ export interface HttpDependencies {
   /** Told of sound-library changes (the calls' sound cache). */
   sounds?: SoundChangeListener;
   trunks?: TrunkChangeListener;
+  /** Told of server-settings changes (the flows' default country). */
+  serverSettings?: SettingsChangeListener;
   /** DIALBACK_TRUST_PROXY: whose X-Forwarded-For to believe. */
   trustProxy?: false | number | string[];
   /** The public CallNow pages; left out where no calls can be placed (e.g. tools that only need the API). */
@@ -27,7 +30,7 @@ export interface HttpDependencies {
 }
 
 /** The HTTP side: health, the OpenAPI document, and (in later parts) pages and the REST API. */
-export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, sounds, trunks, callnow, session }: HttpDependencies) {
+export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, sounds, trunks, serverSettings, callnow, session }: HttpDependencies) {
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }),
     bodyLimit: 1024 * 1024,
@@ -45,7 +48,7 @@ export async function buildHttpServer({ store, logger, version, publicUrl, trust
       },
     },
   });
-  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}), ...(callnow ? { callnow } : {}), ...(sounds ? { sounds } : {}), ...(trunks ? { trunks } : {}), ...(session ? { session } : {}) });
+  await app.register(apiV1, { prefix: '/api/v1', store, ...(publicUrl ? { publicUrl } : {}), ...(callnow ? { callnow } : {}), ...(sounds ? { sounds } : {}), ...(trunks ? { trunks } : {}), ...(serverSettings ? { serverSettings } : {}), ...(session ? { session } : {}) });
 
   app.get(
     '/healthz',

@@ -21,7 +21,7 @@ import { ExtensionParams, Id, Nullable, StringEnum } from './schemas.js';
 export interface CallnowRequestsDependencies {
   flows: CallnowDependencies;
   /** For numbers typed without a country code when the organization names none. */
-  defaultCountry: string;
+  defaultCountry: () => string;
 }
 
 export interface CallnowRequestsRoutesOptions {
@@ -243,7 +243,7 @@ export const callnowRequestRoutes: FastifyPluginCallback<CallnowRequestsRoutesOp
       if (!callnow) return sendError(reply, 503, 'unavailable', 'this server does not place calls; try another node or later');
       const preferences = await db.selectFrom('callnowPreferences').select(['callnowId', 'enabled']).where('extensionId', '=', extension.id).executeTakeFirst();
       if (!preferences) throw new ApiError(404, 'not_found', `extension ${extension.number} has no CallNow preferences`);
-      const target = preferences.enabled === 1 ? await loadCallnowTarget(db, preferences.callnowId, callnow.defaultCountry) : null;
+      const target = preferences.enabled === 1 ? await loadCallnowTarget(db, preferences.callnowId, callnow.defaultCountry()) : null;
       if (!target || !target.preferences.enabled) throw new ApiError(404, 'not_found', `CallNow is off for extension ${extension.number}`);
       // SPEC §1: the organization enables the Call API per extension (PATCH /extensions/{id} callApiEnabled).
       const features = await db.selectFrom('extensions').select('callApiEnabled').where('id', '=', extension.id).executeTakeFirstOrThrow();

@@ -17,7 +17,7 @@ import { resolveSessionOptions, type SessionOptions } from './session-auth.js';
 import { tariffRoutes } from './tariffs.js';
 import { trunkRoutes, type TrunkChangeListener } from './trunks.js';
 import { didRoutes } from './dids.js';
-import { settingsRoutes } from './settings.js';
+import { settingsRoutes, type SettingsChangeListener } from './settings.js';
 import { soundRoutes, type SoundChangeListener } from './sounds.js';
 
 export interface ApiV1Options {
@@ -30,6 +30,8 @@ export interface ApiV1Options {
   sounds?: SoundChangeListener;
   /** Told when trunks change (the SIP side's carrier registrations), so they follow without a restart. */
   trunks?: TrunkChangeListener;
+  /** Told when the server settings change (the default country the flows use). */
+  serverSettings?: SettingsChangeListener;
   /** The portal's session cookie (Secure, the clock, sign-in limits); see session-auth.ts. */
   session?: SessionOptions;
 }
@@ -70,6 +72,6 @@ export async function apiV1(app: FastifyInstance, deps: ApiV1Options): Promise<v
   await app.register(tariffRoutes, { store: deps.store });
   await app.register(trunkRoutes, { store: deps.store, ...(deps.trunks ? { trunks: deps.trunks } : {}) });
   await app.register(didRoutes, { store: deps.store });
-  await app.register(settingsRoutes, { store: deps.store });
+  await app.register(settingsRoutes, { store: deps.store, ...(deps.serverSettings ? { listener: deps.serverSettings } : {}) });
   await app.register(sessionRoutes, { store: deps.store, publicUrl, sessions: session });
 }

@@ -36,9 +36,15 @@ type SettingsChange = Static<typeof SettingsChange>;
 
 export interface SettingsRoutesOptions {
   store: Store;
+  /** Told after a change, so this process's flows use it at once (the others read it within 30 s). */
+  listener?: SettingsChangeListener;
 }
 
-export const settingsRoutes: FastifyPluginCallback<SettingsRoutesOptions> = (app: FastifyInstance, { store }, done) => {
+export interface SettingsChangeListener {
+  settingsChanged(): void;
+}
+
+export const settingsRoutes: FastifyPluginCallback<SettingsRoutesOptions> = (app: FastifyInstance, { store, listener }, done) => {
   const db = store.db;
 
   /** The rule of provisioning: once any amount of credit moved, balances mean that currency. */
@@ -94,6 +100,7 @@ export const settingsRoutes: FastifyPluginCallback<SettingsRoutesOptions> = (app
         }
         if (Object.keys(changed).length > 0) await audit(trx, { actor: principal.email, at: now, action: 'update', entity: 'settings', entityId: null, details: changed });
       });
+      listener?.settingsChanged();
       return view();
     },
   );
