@@ -58,7 +58,8 @@ export const soundsApi = {
   createFolder: (accountId: number, name: string) => request<SoundFolder>('POST', `/accounts/${accountId}/sound-folders`, { name }),
   renameFolder: (folderId: number, name: string) => request<SoundFolder>('PATCH', `/sound-folders/${folderId}`, { name }),
   deleteFolder: (folderId: number) => request<undefined>('DELETE', `/sound-folders/${folderId}`),
-  upload: (folderId: number, name: string, file: Blob) => upload<Sound>('POST', `/sound-folders/${folderId}/sounds?name=${encodeURIComponent(name)}`, file, WAV_TYPE),
+  upload: (folderId: number, name: string, file: Blob, onProgress?: (sent: number, total: number) => void) =>
+    upload<Sound>('POST', `/sound-folders/${folderId}/sounds?name=${encodeURIComponent(name)}`, file, WAV_TYPE, onProgress),
   deleteSound: (soundId: number) => request<undefined>('DELETE', `/sounds/${soundId}`),
 };
 

@@ -68,7 +68,8 @@ const tx = defineTexts(
     uploadName: 'Sound name',
     upload: 'Upload',
     uploading: 'Uploading…',
-    uploadingFile: 'Uploading {file} ({size})…',
+    uploadingFile: 'Uploading {file} ({size})… {percent} %',
+    converting: 'Converting {file} for the phone line…',
     uploaded: 'Sound {name} uploaded ({length}).',
   },
   {
@@ -130,7 +131,8 @@ const tx = defineTexts(
       uploadName: 'Name des Klangs',
       upload: 'Hochladen',
       uploading: 'Wird hochgeladen…',
-      uploadingFile: '{file} ({size}) wird hochgeladen…',
+      uploadingFile: '{file} ({size}) wird hochgeladen… {percent} %',
+      converting: '{file} wird für die Telefonleitung umgewandelt…',
       uploaded: 'Klang {name} hochgeladen ({length}).',
     },
     fr: {
@@ -191,7 +193,8 @@ const tx = defineTexts(
       uploadName: 'Nom du son',
       upload: 'Envoyer',
       uploading: 'Envoi…',
-      uploadingFile: 'Envoi de {file} ({size})…',
+      uploadingFile: 'Envoi de {file} ({size})… {percent} %',
+      converting: 'Conversion de {file} pour la ligne téléphonique…',
       uploaded: 'Son {name} envoyé ({length}).',
     },
     es: {
@@ -252,7 +255,8 @@ const tx = defineTexts(
       uploadName: 'Nombre del sonido',
       upload: 'Subir',
       uploading: 'Subiendo…',
-      uploadingFile: 'Subiendo {file} ({size})…',
+      uploadingFile: 'Subiendo {file} ({size})… {percent} %',
+      converting: 'Convirtiendo {file} para la línea telefónica…',
       uploaded: 'Sonido {name} subido ({length}).',
     },
   },
@@ -268,9 +272,18 @@ interface UploadDraft {
   fileError: string | null;
   error: string | null;
   uploading: boolean;
+  /** Bytes of the file sent so far. */
+  sent: number;
 }
 
-const newDraft = (): UploadDraft => ({ name: '', nameFromFile: false, file: null, nameError: null, fileError: null, error: null, uploading: false });
+/** "Uploading a.wav (2.1 MB)… 40 %", then, once all is sent, that the server converts it. */
+function progressText(file: File, sent: number): string {
+  if (file.size > 0 && sent >= file.size) return tx('converting', { file: file.name });
+  const percent = file.size > 0 ? Math.floor((sent / file.size) * 100) : 0;
+  return tx('uploadingFile', { file: file.name, size: fileSize(file.size), percent: String(percent) });
+}
+
+const newDraft = (): UploadDraft => ({ name: '', nameFromFile: false, file: null, nameError: null, fileError: null, error: null, uploading: false, sent: 0 });
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -408,9 +421,20 @@ export function soundsPage(context: PortalContext): Page {
     if (name === '') draft.nameError = tx('nameRequired');
     if (draft.file && name !== '') {
       draft.uploading = true;
+      draft.sent = 0;
       redraw();
       try {
-        const sound = await soundsApi.upload(folder.id, name, draft.file);
+        const sound = await soundsApi.upload(folder.id, name, draft.file, (sent, total) => {
+          draft.sent = sent;
+          // Only the bar and its words change; a redraw per progress event would be wasted.
+          const bar = document.getElementById(`up-${folder.id}-progress-bar`);
+          if (bar instanceof HTMLProgressElement) {
+            bar.max = total;
+            bar.value = sent;
+          }
+          const words = document.getElementById(`up-${folder.id}-progress-text`);
+          if (words && draft.file) words.textContent = progressText(draft.file, sent);
+        });
         folder.sounds = [...folder.sounds, sound].sort(byName);
         state.uploads.set(folder.id, newDraft());
         const input = fileInputs.get(folder.id);
@@ -637,8 +661,8 @@ export function soundsPage(context: PortalContext): Page {
         ? h(
             'div',
             { class: 'upload-progress', id: `up-${folder.id}-progress` },
-            h('progress', { 'aria-labelledby': `up-${folder.id}-progress-text` }),
-            h('span', { id: `up-${folder.id}-progress-text` }, tx('uploadingFile', { file: draft.file.name, size: fileSize(draft.file.size) })),
+            h('progress', { id: `up-${folder.id}-progress-bar`, 'aria-labelledby': `up-${folder.id}-progress-text`, max: draft.file.size || 1, value: draft.sent }),
+            h('span', { id: `up-${folder.id}-progress-text` }, progressText(draft.file, draft.sent)),
           )
         : null,
       alertBox(draft.error, `up-${folder.id}-error`),
