@@ -284,9 +284,10 @@ class ApplyRun {
         name: ext.name,
         type: ext.type,
         externalNumber: ext.externalNumber,
-        sipPassword: ext.sipPassword,
-        callApiEnabled: bool(ext.callApi),
-        callnowEnabled: bool(ext.callnowEnabled),
+        // What the file leaves out is not the file's to change: the portal may have set it.
+        ...(ext.sipPassword !== undefined ? { sipPassword: ext.sipPassword } : existing ? {} : { sipPassword: null }),
+        ...(ext.callApi !== undefined ? { callApiEnabled: bool(ext.callApi) } : existing ? {} : { callApiEnabled: 0 }),
+        ...(ext.callnowEnabled !== undefined ? { callnowEnabled: bool(ext.callnowEnabled) } : existing ? {} : { callnowEnabled: 1 }),
         creditAccountId,
       },
     );

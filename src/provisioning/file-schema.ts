@@ -167,11 +167,13 @@ const Extension = Type.Object(
     name: Name,
     type: Type.Optional(Type.Union([Type.Literal('phone'), Type.Literal('callback')], { default: 'phone' })),
     externalNumber: Type.Optional(Type.Union([PhoneNumber, Type.Null()])),
-    sipPassword: Type.Optional(Type.Union([Type.String({ minLength: 8, maxLength: 128 }), Type.Null()])),
+    sipPassword: Type.Optional(
+      Type.Union([Type.String({ minLength: 8, maxLength: 128 }), Type.Null()], { description: 'The SIP digest password; null: none; left out: none for a new extension, kept for an existing one' }),
+    ),
     credit: Type.Optional(Credit),
-    callApi: Flag('The Call API may place calls for this extension', false),
+    callApi: Flag('The Call API may place calls for this extension; left out: off for a new extension, kept for an existing one', false),
     callnowEnabled: Flag(
-      "The organization lets this extension have a CallNow page (the owner's own on/off is callnow.enabled); phone extensions only",
+      "The organization lets this extension have a CallNow page (the owner's own on/off is callnow.enabled); phone extensions only; left out: on for a new extension, kept for an existing one",
       true,
     ),
     callnow: Type.Optional(CallNow),

@@ -75,11 +75,16 @@ export interface ExtensionPlan {
   name: string;
   type: 'phone' | 'callback';
   externalNumber: E164 | null;
-  sipPassword: string | null;
+  /**
+   * undefined (left out of the file): a new extension gets none, an existing one keeps the
+   * server's, as set in the portal or the API; null removes it.
+   */
+  sipPassword: string | null | undefined;
   credit: OpeningCredit;
-  callApi: boolean;
-  /** The organization's CallNow switch; always false for a callback extension. */
-  callnowEnabled: boolean;
+  /** undefined: off for a new extension, the server's for an existing one. */
+  callApi: boolean | undefined;
+  /** The organization's CallNow switch; always false for a callback extension; undefined: on for a new phone extension, the server's otherwise. */
+  callnowEnabled: boolean | undefined;
   callnow: CallNowPlan | null;
   callback: CallbackPlan | null;
 }
@@ -394,10 +399,10 @@ export function buildPlan(file: ProvisionFile, context: PlanContext): Plan {
       type,
       externalNumber:
         ext.externalNumber == null ? null : (number(`${path}.externalNumber`, ext.externalNumber, country) ?? null),
-      sipPassword: ext.sipPassword ?? null,
+      sipPassword: ext.sipPassword,
       credit: credit(`${path}.credit`, ext.credit) ?? 'unlimited',
-      callApi: ext.callApi ?? false,
-      callnowEnabled: type === 'phone' && (ext.callnowEnabled ?? true),
+      callApi: ext.callApi,
+      callnowEnabled: type === 'callback' ? false : ext.callnowEnabled,
       callnow,
       callback,
     };

@@ -97,6 +97,23 @@ for (const database of testDatabases) {
       expect(() => buildPlan(parseProvisionFile(withCaps('dailySpendCap: "-1.00"')), settings)).toThrow(/dailySpendCap.*cannot be negative/s);
     });
 
+    it('keeps what the portal set where the file leaves a key out: SIP password, Call API and CallNow switches; a written key wins', async () => {
+      const john = () => store.db.selectFrom('extensions').select(['sipPassword', 'callApiEnabled', 'callnowEnabled']).where('number', '=', '001002').executeTakeFirstOrThrow();
+      await provision(demo);
+      expect(await john()).toEqual({ sipPassword: 'a-long-secret', callApiEnabled: 1, callnowEnabled: 1 });
+      // Changed in the portal since.
+      await store.db.updateTable('extensions').set({ sipPassword: 'changed-in-the-portal', callApiEnabled: 0, callnowEnabled: 0 }).where('number', '=', '001002').execute();
+      const silent = demo.replace('        sipPassword: "a-long-secret"\n', '').replace(/ {8}callApi: true[^\n]*\n/, '').replace(/ {8}callnowEnabled: true[^\n]*\n/, '');
+      expect(silent).not.toContain('a-long-secret');
+      expect((await provision(silent)).changes).toEqual([]);
+      expect(await john()).toEqual({ sipPassword: 'changed-in-the-portal', callApiEnabled: 0, callnowEnabled: 0 });
+      // What the file says, it sets.
+      await provision(demo);
+      expect(await john()).toEqual({ sipPassword: 'a-long-secret', callApiEnabled: 1, callnowEnabled: 1 });
+      await provision(demo.replace('sipPassword: "a-long-secret"', 'sipPassword: null'));
+      expect((await john()).sipPassword).toBeNull();
+    });
+
     it('keeps a live balance and says so', async () => {
       await provision(demo);
       const report = await provision(demo.replace('credit: "20.00"', 'credit: "50.00"'));
