@@ -7,6 +7,7 @@ import { RequestEvents } from './flows/request-events.js';
 import { CallbackTriggerLimiter, type CallbackTriggerLimits } from './domain/callback-trigger-limits.js';
 import { CaptchaStore } from './http/captcha.js';
 import { LivePolicies } from './live-policies.js';
+import { Metrics } from './metrics.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/db.js';
@@ -15,7 +16,7 @@ import { readDestinationRules, readRequestLimits } from './store/policies.js';
 import { readSettings } from './store/settings.js';
 import { WriteBatcher } from './store/write-batcher.js';
 
-export type AppConfig = Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress' | 'sipDigestAlgorithms' | 'rtpPorts'> & Partial<Pick<Config, 'publicUrl' | 'trustProxy'>>;
+export type AppConfig = Pick<Config, 'sipHost' | 'sipPort' | 'sipPublicAddress' | 'sipDigestAlgorithms' | 'rtpPorts'> & Partial<Pick<Config, 'publicUrl' | 'trustProxy' | 'metricsToken'>>;
 
 export interface AppOptions {
   config: AppConfig;
@@ -46,11 +47,13 @@ export async function createApp(options: AppOptions) {
   const sip = new SipService(options.config, store, logger, version);
   const settings = await readSettings(store.db);
   const limits = options.limits ?? (await readRequestLimits(store.db));
+  const metrics = new Metrics();
   const flows: CallnowDependencies = {
     db: store.db,
     writes: new WriteBatcher(store),
     calls: sip.calls,
     limiter: new RequestLimiter(limits),
+    metrics,
     destinationRules: options.destinationRules ?? (await readDestinationRules(store.db)),
     events: new RequestEvents(),
     logger: logger.child({ component: 'callnow' }),
@@ -65,8 +68,14 @@ export async function createApp(options: AppOptions) {
     logger: logger.child({ component: 'callback' }),
     settings: { ...DEFAULT_CALLBACK_SETTINGS, ...options.callback },
     triggerLimiter: new CallbackTriggerLimiter(options.callbackLimits),
+    metrics,
     clock,
   };
+  metrics.scrapedGauge('dialback_sip_registrations', 'Phones registered now (unexpired bindings, all nodes)', async () => {
+    const row = await store.db.selectFrom('sipBindings').select((eb) => eb.fn.countAll<string | number>().as('n')).where('expiresAt', '>', new Date(clock()).toISOString()).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  });
+  metrics.scrapedGauge('dialback_live_streams', 'Open Server-Sent Events streams (status pages and portal lists) in this process', () => flows.events.subscribers);
   const policies = new LivePolicies(store, logger.child({ component: 'policies' }), { callnow: flows, callback }, { limits: options.limits !== undefined, destinationRules: options.destinationRules !== undefined }, { defaultCountry: settings.defaultCountry, limits });
   policies.start(options.policyRefreshMs ?? 30_000);
   const refreshPolicies = () => void policies.refresh();
@@ -97,6 +106,8 @@ export async function createApp(options: AppOptions) {
     },
     callnow: { flows, captcha: new CaptchaStore({ clock }), defaultCountry: () => policies.defaultCountry },
     serverSettings: { settingsChanged: refreshPolicies },
+    metrics,
+    metricsToken: options.config.metricsToken ?? null,
   });
   return {
     sip,
@@ -104,6 +115,7 @@ export async function createApp(options: AppOptions) {
     flows,
     callback,
     policies,
+    metrics,
     async stop(): Promise<void> {
       policies.stop();
       await Promise.all([http.close(), sip.stop()]);

@@ -20,6 +20,8 @@ export interface Config {
    * CallNow limits key on that address, so behind a proxy this must be set.
    */
   trustProxy: false | number | string[];
+  /** DIALBACK_METRICS_TOKEN: what a Prometheus scraper sends as a bearer token; null: only this host may scrape /metrics. */
+  metricsToken: string | null;
   logLevel: LogLevel;
 }
 
@@ -131,6 +133,12 @@ export function loadConfig(env: Env = process.env): Config {
     else trustProxy = entries;
   }
 
+  const metricsText = read('DIALBACK_METRICS_TOKEN', '');
+  // Printable ASCII without spaces (it goes in an HTTP header), long enough not to be guessed.
+  if (metricsText !== '' && !/^[\x21-\x7e]{16,256}$/.test(metricsText)) {
+    problems.push('DIALBACK_METRICS_TOKEN: expected 16 to 256 printable characters without spaces (e.g. from `openssl rand -hex 24`)');
+  }
+
   const logLevelText = read('DIALBACK_LOG_LEVEL', 'info');
   const logLevel = LOG_LEVELS.find((level) => level === logLevelText);
   if (!logLevel) {
@@ -149,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
     sipDigestAlgorithms,
     publicUrl,
     trustProxy,
+    metricsToken: metricsText === '' ? null : metricsText,
     logLevel: logLevel ?? 'info',
   };
 }

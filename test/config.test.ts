@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       sipDigestAlgorithms: ['MD5'],
       publicUrl: 'http://localhost:8080',
       trustProxy: false,
+      metricsToken: null,
       logLevel: 'info',
     });
   });
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
       DIALBACK_LOG_LEVEL: 'debug',
       DIALBACK_SIP_DIGEST_ALGORITHMS: 'md5, sha-256',
       DIALBACK_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1',
+      DIALBACK_METRICS_TOKEN: ' 0123456789abcdef0123 ',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
@@ -44,6 +46,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       sipDigestAlgorithms: ['MD5', 'SHA-256'],
       trustProxy: ['127.0.0.1', '10.0.0.0/8', '::1'],
+      metricsToken: '0123456789abcdef0123',
     });
     expect(loadConfig({ DIALBACK_TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
@@ -64,6 +67,8 @@ describe('loadConfig', () => {
     ['DIALBACK_SIP_DIGEST_ALGORITHMS', 'MD5,MD5', /DIALBACK_SIP_DIGEST_ALGORITHMS/],
     ['DIALBACK_TRUST_PROXY', 'yes', /DIALBACK_TRUST_PROXY: expected a number of proxy hops/],
     ['DIALBACK_TRUST_PROXY', '10.0.0.0/33', /DIALBACK_TRUST_PROXY/],
+    ['DIALBACK_METRICS_TOKEN', 'short', /DIALBACK_METRICS_TOKEN: expected 16 to 256 printable characters/],
+    ['DIALBACK_METRICS_TOKEN', 'has a space in the middle', /DIALBACK_METRICS_TOKEN/],
   ])('refuses %s=%s with a message naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });

@@ -8,6 +8,7 @@ import { isDestinationAllowed, type DestinationRule } from '../domain/request-li
 import type { Logger } from '../logger.js';
 import { PROMPT_LANGUAGES, sayMoney, type PromptLanguage } from '../media/speech.js';
 import {
+  CALLBACK_FINAL_STATES,
   clearPasswordFailures,
   findAuthorizedCaller,
   recordCallbackRequest,
@@ -18,6 +19,7 @@ import {
 } from '../store/callback.js';
 import { answerCallLeg, endCallLeg, setRequestState, startCallLeg } from '../store/callnow.js';
 import type { CallbackTriggerLimiter } from '../domain/callback-trigger-limits.js';
+import type { Metrics } from '../metrics.js';
 import { checkCallAllowed } from '../store/account-limits.js';
 import { readCreditState } from '../store/credit-accounts.js';
 import type { Database } from '../store/schema.js';
@@ -59,6 +61,7 @@ export interface CallbackDependencies {
   settings: CallbackFlowSettings;
   /** Velocity limits on callbacks (per number called back, per extension). */
   triggerLimiter: CallbackTriggerLimiter;
+  metrics: Metrics;
   clock: () => number;
   /** Waits; injectable so tests need not sit through ring times. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -120,6 +123,7 @@ export async function handleCallbackTrigger(deps: CallbackDependencies, target: 
       deps.clock,
     ),
   );
+  deps.metrics.requestTakenIn('callback', 'refusal' in decision ? decision.refusal : null);
   if ('refusal' in decision) {
     log.info({ reason: decision.refusal, request: requestId }, 'no callback');
     return;
@@ -236,6 +240,7 @@ async function talkToTraveller(deps: CallbackDependencies, target: CallbackTarge
     const rate = number.ok ? new RateTable(target.rates).lookup(number.e164) : null;
     if (!number.ok || !rate || !isDestinationAllowed(number.e164, deps.destinationRules)) {
       talk.log.info({ typed: typed.digits, request: requestId }, 'destination cannot be called');
+      if (number.ok && rate && !isDestinationAllowed(number.e164, deps.destinationRules)) deps.metrics.fraudGuardRefusals.inc({ kind: 'callback', reason: 'number-not-allowed' });
       await traveller.say({ prompts: ['destination-blocked'], language });
       continue;
     }
@@ -265,6 +270,7 @@ async function talkToTraveller(deps: CallbackDependencies, target: CallbackTarge
     }
     if (paid.outcome === 'limited') {
       talk.log.warn({ request: requestId, account: target.extension.accountId, reason: paid.reason }, 'destination refused by the licence');
+      deps.metrics.fraudGuardRefusals.inc({ kind: 'callback', reason: paid.reason });
       await traveller.say({ prompts: ['try-again-later', 'goodbye'], language });
       await setState(deps, requestId, 'destination-refused', paid.reason);
       return;
@@ -329,6 +335,8 @@ function setState(
   destinationNumber?: string,
   costMicros?: number,
 ): Promise<void> {
+  // The request record is written with its first state; only what moves it on to the end is counted here.
+  if (CALLBACK_FINAL_STATES.has(state)) deps.metrics.requestsEnded.inc({ kind: 'callback', state });
   return deps.writes.run((db) =>
     setRequestState(
       db,

@@ -13,6 +13,7 @@ import {
   answerCallLeg,
   endCallLeg,
   findByIdempotencyKey,
+  FINAL_STATES,
   recordCallnowRequest,
   setRequestState,
   startCallLeg,
@@ -26,6 +27,7 @@ import type { Database } from '../store/schema.js';
 import type { WriteBatcher } from '../store/write-batcher.js';
 import { connectPaidCall } from './paid-call.js';
 import type { RequestEvents } from './request-events.js';
+import type { Metrics } from '../metrics.js';
 
 export interface CallnowSettings {
   /** How long the owner's phone rings. */
@@ -52,6 +54,7 @@ export interface CallnowDependencies {
   writes: WriteBatcher;
   calls: CallControl;
   limiter: RequestLimiter;
+  metrics: Metrics;
   destinationRules: readonly DestinationRule[];
   events: RequestEvents;
   logger: Logger;
@@ -99,7 +102,10 @@ export async function submitCallnowRequest(deps: CallnowDependencies, target: Ca
   }
   const now = deps.clock();
   const admitted = deps.limiter.admit({ address: clientAddressKey(submission.clientAddress), number, callnowId: target.callnowId }, now);
-  if (!admitted.allowed) return { kind: 'limited', reason: admitted.reason, retryAfterSeconds: admitted.retryAfterSeconds };
+  if (!admitted.allowed) {
+    deps.metrics.fraudGuardRefusals.inc({ kind: 'callnow', reason: admitted.reason });
+    return { kind: 'limited', reason: admitted.reason, retryAfterSeconds: admitted.retryAfterSeconds };
+  }
 
   const refusal = await refusalOf(deps, target, number, name, now);
   const language = pageLanguage(submission.language);
@@ -121,6 +127,7 @@ export async function submitCallnowRequest(deps: CallnowDependencies, target: Ca
       deps.clock,
     ),
   );
+  if (recorded.created) deps.metrics.requestTakenIn('callnow', refusal);
   // The owner's portal list shows every new request, the refused ones too.
   if (recorded.created) deps.events.publishForExtension(target.extension.id, { requestId: recorded.request.id, state: recorded.request.state, reason: recorded.request.reason });
   if (recorded.created && !refusal) {
@@ -193,6 +200,7 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
     await write((db) => setRequestState(db, request.id, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) }, clock));
     deps.events.publish(request.publicToken, { state: next, reason, ...(costMicros !== undefined ? { costMicros } : {}) });
     deps.events.publishForExtension(target.extension.id, { requestId: request.id, state: next, reason });
+    if (FINAL_STATES.has(next)) deps.metrics.requestsEnded.inc({ kind: 'callnow', state: next });
   };
   const ownerLegOf = (toNumber: string) =>
     write((db) =>
@@ -272,6 +280,7 @@ async function connectCallnow(deps: CallnowDependencies, target: CallnowTarget, 
     }
     if (paid.outcome === 'limited') {
       deps.logger.warn({ request: request.id, account: target.extension.accountId, reason: paid.reason }, 'CallNow call refused by the licence');
+      deps.metrics.fraudGuardRefusals.inc({ kind: 'callnow', reason: paid.reason });
       await owner.say({ prompts: ['try-again-later', 'goodbye'], language });
       await owner.hangup();
       await state('failed', paid.reason);

@@ -7,6 +7,7 @@ import { billedSeconds, callCost, maxAffordableSeconds, type Rate } from '../dom
 import type { PromptLanguage } from '../media/speech.js';
 import type { TrunkTarget } from '../sip/ua/dialer.js';
 import type { AccountLimitReason } from '../domain/account-limits.js';
+import type { FlowKind, Metrics } from '../metrics.js';
 import { checkCallAllowed } from '../store/account-limits.js';
 import { answerCallLeg, endCallLeg, startCallLeg } from '../store/callnow.js';
 import { readCreditState, reserveCredit, settleReservation } from '../store/credit-accounts.js';
@@ -18,6 +19,7 @@ export interface PaidCallDependencies {
   writes: WriteBatcher;
   calls: CallControl;
   clock: () => number;
+  metrics: Metrics;
 }
 
 export interface PaidCall {
@@ -117,12 +119,21 @@ export type PaidCallResult =
  * destination is, whenever it was answered.
  */
 export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall): Promise<PaidCallResult> {
+  const kind: FlowKind = call.record.role === 'requester' ? 'callnow' : 'callback';
+  const result = await placePaidCall(deps, call, kind);
+  deps.metrics.paidCalls.inc({ kind, outcome: result.outcome });
+  if (result.outcome === 'talked') deps.metrics.costMicros.inc({ kind }, result.costMicros);
+  return result;
+}
+
+async function placePaidCall(deps: PaidCallDependencies, call: PaidCall, kind: FlowKind): Promise<PaidCallResult> {
   const { writes, clock } = deps;
   const held = await admitAndHold(deps, call);
   if ('refused' in held) return held.refused === 'no-credit' ? { outcome: 'no-credit' } : { outcome: 'limited', reason: held.refused };
   const { reservationId, maxSeconds, legId: leg, cappedBySpendCap } = held;
   const settle = (costMicros: Micros) => writes.run((db) => settleReservation(db, reservationId, costMicros, { actor: call.actor, clock }));
   let destination: Call | null = null;
+  deps.metrics.paidCallsInProgress.inc({ kind });
   try {
     await call.onDialling();
     // "Please wait", until the destination answers (or does not).
@@ -169,6 +180,7 @@ export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall
 
     const talked = Math.min(bridge.talkSeconds(ended.at), maxSeconds);
     const settled = await settle(callCost(call.rate, talked));
+    deps.metrics.billedSeconds.inc({ kind }, billedSeconds(call.rate, talked));
     const destinationHungUpFirst = ended.first === destination;
     await writes.run((db) =>
       endCallLeg(db, leg, {
@@ -186,5 +198,7 @@ export async function connectPaidCall(deps: PaidCallDependencies, call: PaidCall
     await destination?.hangup().catch(() => undefined);
     await settle(0).catch(() => undefined);
     throw error;
+  } finally {
+    deps.metrics.paidCallsInProgress.dec({ kind });
   }
 }

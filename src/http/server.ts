@@ -1,6 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { isHealthy, type Store } from '../store/db.js';
 import { apiV1 } from './api/index.js';
 import type { SessionOptions } from './api/session-auth.js';
@@ -19,6 +21,10 @@ export interface HttpDependencies {
   /** Told of sound-library changes (the calls' sound cache). */
   sounds?: SoundChangeListener;
   trunks?: TrunkChangeListener;
+  /** What /metrics serves (Prometheus); left out, there is no /metrics. */
+  metrics?: Metrics;
+  /** DIALBACK_METRICS_TOKEN: the bearer token a scraper sends; null: only this host may scrape. */
+  metricsToken?: string | null;
   /** Told of server-settings changes (the flows' default country). */
   serverSettings?: SettingsChangeListener;
   /** DIALBACK_TRUST_PROXY: whose X-Forwarded-For to believe. */
@@ -30,7 +36,7 @@ export interface HttpDependencies {
 }
 
 /** The HTTP side: health, the OpenAPI document, and (in later parts) pages and the REST API. */
-export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, sounds, trunks, serverSettings, callnow, session }: HttpDependencies) {
+export async function buildHttpServer({ store, logger, version, publicUrl, trustProxy = false, sounds, trunks, serverSettings, callnow, session, metrics, metricsToken }: HttpDependencies) {
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }),
     bodyLimit: 1024 * 1024,
@@ -72,6 +78,13 @@ export async function buildHttpServer({ store, logger, version, publicUrl, trust
     },
   );
 
+  if (metrics) {
+    await app.register((scope, _options, done) => {
+      registerMetricsRoute(scope, metrics, metricsToken ?? null);
+      done();
+    });
+  }
+
   if (callnow) await app.register(callnowPages, callnow);
   // The web portal at /portal/ (dist/web, built from web/ by Vite); / redirects there.
   await app.register(portalRoutes, {});
@@ -79,4 +92,45 @@ export async function buildHttpServer({ store, logger, version, publicUrl, trust
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   return app;
+}
+
+/**
+ * GET /metrics in Prometheus' text format. The figures are the business's (requests, refusals,
+ * cost), so they are not for everyone: with DIALBACK_METRICS_TOKEN a scraper sends it as a
+ * bearer token; without, only this host (loopback, or the client a trusted proxy names) may scrape.
+ */
+function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, token: string | null): void {
+  const expected = token === null ? null : createHash('sha256').update(token).digest();
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics: requests, fraud-guard refusals, paid calls, billed seconds and cost, the process',
+        description: 'Needs `Authorization: Bearer <DIALBACK_METRICS_TOKEN>` when that is set; otherwise only clients on this host are served.',
+        tags: ['operations'],
+        response: {
+          200: { description: 'The metrics, text/plain; version=0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
+          401: { description: 'A token is needed and was not sent or is wrong', type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } },
+          403: { description: 'No token is set and the client is not on this host', type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (expected !== null) {
+        const sent = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+        // Compared as hashes: equal lengths for timingSafeEqual, and nothing learnt from timing.
+        if (!sent || !timingSafeEqual(createHash('sha256').update(sent).digest(), expected)) {
+          return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({ error: 'unauthorized', message: 'send the metrics token as a bearer token' });
+        }
+      } else if (!isLoopback(request.ip)) {
+        return reply.code(403).send({ error: 'forbidden', message: 'metrics are served to this host only; set DIALBACK_METRICS_TOKEN to scrape from elsewhere' });
+      }
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
+    },
+  );
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }

@@ -133,6 +133,9 @@ export type CallbackState =
   | 'completed'
   | 'failed';
 
+/** The states a callback request ends in. */
+export const CALLBACK_FINAL_STATES: ReadonlySet<CallbackState> = new Set(['refused', 'callback-no-answer', 'wrong-password', 'destination-refused', 'destination-no-answer', 'completed', 'failed']);
+
 export interface NewCallbackRequest {
   accountId: number;
   extensionId: number;

@@ -3,6 +3,7 @@ import type { CallControl, IncomingLeg, NumberCallOptions } from '../../src/call
 import { CallbackTriggerLimiter } from '../../src/domain/callback-trigger-limits.js';
 import { DEFAULT_CALLBACK_SETTINGS, handleCallbackTrigger, type CallbackDependencies } from '../../src/flows/callback-extension.js';
 import { createLogger } from '../../src/logger.js';
+import { Metrics } from '../../src/metrics.js';
 import { loadCallbackTarget } from '../../src/store/callback.js';
 import type { Store } from '../../src/store/db.js';
 import { WriteBatcher } from '../../src/store/write-batcher.js';
@@ -12,7 +13,7 @@ import { WriteBatcher } from '../../src/store/write-batcher.js';
  * incoming call (load the target, then the flow): the callbacks it would place are recorded
  * and never answered, and ring times are recorded instead of waited for.
  */
-export function callbackFlowWithoutSip(store: Store, options: { triggerLimiter?: CallbackTriggerLimiter; clock?: () => number } = {}) {
+export function callbackFlowWithoutSip(store: Store, options: { triggerLimiter?: CallbackTriggerLimiter; clock?: () => number; metrics?: Metrics } = {}) {
   const placed: { number: string; options: NumberCallOptions }[] = [];
   const waits: number[] = [];
   const calls: CallControl = {
@@ -34,6 +35,7 @@ export function callbackFlowWithoutSip(store: Store, options: { triggerLimiter?:
     logger: createLogger('silent'),
     settings: DEFAULT_CALLBACK_SETTINGS,
     triggerLimiter: options.triggerLimiter ?? new CallbackTriggerLimiter(),
+    metrics: options.metrics ?? new Metrics({ processMetrics: false }),
     clock: options.clock ?? Date.now,
     sleep: (ms: number) => {
       waits.push(ms);

@@ -95,6 +95,15 @@ describe('callback extension', () => {
     const account = await creditOf(MARY);
     expect(await readCreditState(db, account)).toMatchObject({ balanceMicros: 19_880_000, heldMicros: 0 });
     expect((await ledgerEntries(db, account)).map((e) => e.kind)).toEqual(['recharge', 'reservation', 'capture']);
+    // What Prometheus is told: one callback taken in and completed, one paid call, its cost.
+    const metrics = server.app.metrics;
+    const sample = async (metric: { get(): Promise<{ values: { labels: Record<string, string | number>; value: number }[] }> }, labels: Record<string, string>) =>
+      (await metric.get()).values.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))?.value;
+    expect(await sample(metrics.requests, { kind: 'callback', result: 'accepted' })).toBe(1);
+    expect(await sample(metrics.requestsEnded, { kind: 'callback', state: 'completed' })).toBe(1);
+    expect(await sample(metrics.paidCalls, { kind: 'callback', outcome: 'talked' })).toBe(1);
+    expect(await sample(metrics.costMicros, { kind: 'callback' })).toBe(120_000);
+    expect(await sample(metrics.paidCallsInProgress, { kind: 'callback' })).toBe(0);
   });
 
   it('an unauthorized caller is refused after the ring time and gets no callback', async () => {
@@ -205,6 +214,8 @@ describe('callback extension', () => {
     await waitUntilAsync(async () => (await requests()).length === 2);
     const [, second] = await requests();
     expect(second).toMatchObject({ state: 'refused', reason: 'concurrent-calls', costMicros: 0 });
+    const refusals = (await server.app.metrics.fraudGuardRefusals.get()).values;
+    expect(refusals).toEqual([expect.objectContaining({ labels: { kind: 'callback', reason: 'concurrent-calls' }, value: 1 })]);
     expect(await callLegsOf(server.store.db, second!.id)).toHaveLength(0);
     // The carrier saw only the first traveller's two calls.
     expectAllSucceeded(await sippCarrier.done, 2);
