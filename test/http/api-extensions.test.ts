@@ -287,7 +287,10 @@ for (const database of testDatabases) {
       await provision(store, GLOBEX.replace('        callnow: { id: jane_roe }', '        callnowEnabled: false\n        callnow: { id: jane_roe }'));
       expect((await list('globex', '?search=jane')).items[0]).toMatchObject({ callnowEnabled: false });
       expect((await loadCallnowTarget(store.db, 'jane_roe', 'DE'))?.preferences.enabled).toBe(false);
+      // Left out of the file, the switch stays as the server has it (the portal may have set it).
       await provision(store, GLOBEX);
+      expect((await list('globex', '?search=jane')).items[0]).toMatchObject({ callnowEnabled: false });
+      await provision(store, GLOBEX.replace('        callnow: { id: jane_roe }', '        callnowEnabled: true\n        callnow: { id: jane_roe }'));
       expect((await list('globex', '?search=jane')).items[0]).toMatchObject({ callnowEnabled: true });
     });
   });
