@@ -274,6 +274,7 @@ function requestsPage(context: PortalContext, params: RouteParams): Page {
       void load();
       return;
     }
+    closeStream();
     const source = new EventSource(callsApi.requestEventsUrl(extensionId));
     stream = source;
     // Subscribed: read the list now, so nothing between the last read and the subscription is missed.
