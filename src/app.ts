@@ -12,6 +12,7 @@ import { buildHttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/db.js';
 import { loadCallbackTarget } from './store/callback.js';
+import { PgNotifications } from './store/notifications.js';
 import { readDestinationRules, readRequestLimits } from './store/policies.js';
 import { readSettings } from './store/settings.js';
 import { WriteBatcher } from './store/write-batcher.js';
@@ -76,6 +77,12 @@ export async function createApp(options: AppOptions) {
     return Number(row?.n ?? 0);
   });
   metrics.scrapedGauge('dialback_live_streams', 'Open Server-Sent Events streams (status pages and portal lists) in this process', () => flows.events.subscribers);
+  // Several nodes on one PostgreSQL: live pages hear the calls every node runs.
+  const notifications = store.dialect === 'postgres' && store.pgUrl ? new PgNotifications({ ...store, pgUrl: store.pgUrl }, logger.child({ component: 'notifications' }), 'requests') : null;
+  if (notifications) {
+    await notifications.start();
+    flows.events.connect(notifications);
+  }
   const policies = new LivePolicies(store, logger.child({ component: 'policies' }), { callnow: flows, callback }, { limits: options.limits !== undefined, destinationRules: options.destinationRules !== undefined }, { defaultCountry: settings.defaultCountry, limits });
   policies.start(options.policyRefreshMs ?? 30_000);
   const refreshPolicies = () => void policies.refresh();
@@ -118,7 +125,7 @@ export async function createApp(options: AppOptions) {
     metrics,
     async stop(): Promise<void> {
       policies.stop();
-      await Promise.all([http.close(), sip.stop()]);
+      await Promise.all([http.close(), sip.stop(), notifications?.stop()]);
     },
   };
 }

@@ -43,18 +43,38 @@ class Channels<Key, Message> {
   }
 }
 
+/** Carries events to the other nodes and back (PostgreSQL NOTIFY/LISTEN); see store/notifications.ts. */
+export interface EventBus {
+  send(message: unknown): void;
+  onMessage(handler: (message: unknown) => void): void;
+}
+
+type BusMessage = { kind: 'status'; token: string; status: RequestStatus } | { kind: 'extension'; extensionId: number; change: ExtensionRequestChange };
+
 /**
- * Live request status for Server-Sent Events, within this process: a flow publishes each
- * state change; a public status page subscribes by the request's public token, the owner's
- * portal list by the extension. (Several nodes will need the database to carry these; the
- * pages then fall back to polling.)
+ * Live request status for Server-Sent Events: a flow publishes each state change; a public
+ * status page subscribes by the request's public token, the owner's portal list by the
+ * extension. Listeners in this process hear at once; with a bus (several nodes on one
+ * PostgreSQL), the other nodes' listeners hear it through the database too.
  */
 export class RequestEvents {
   private readonly byToken = new Channels<string, RequestStatus>();
   private readonly byExtension = new Channels<number, ExtensionRequestChange>();
+  private bus: EventBus | null = null;
+
+  /** From now on, events go to the other nodes too, and theirs come here. */
+  connect(bus: EventBus): void {
+    this.bus = bus;
+    bus.onMessage((message) => {
+      const event = message as BusMessage;
+      if (event.kind === 'status' && typeof event.token === 'string') this.byToken.publish(event.token, event.status);
+      else if (event.kind === 'extension' && typeof event.extensionId === 'number') this.byExtension.publish(event.extensionId, event.change);
+    });
+  }
 
   publish(token: string, status: RequestStatus): void {
     this.byToken.publish(token, status);
+    this.bus?.send({ kind: 'status', token, status } satisfies BusMessage);
   }
 
   subscribe(token: string, listener: (status: RequestStatus) => void): () => void {
@@ -63,6 +83,7 @@ export class RequestEvents {
 
   publishForExtension(extensionId: number, change: ExtensionRequestChange): void {
     this.byExtension.publish(extensionId, change);
+    this.bus?.send({ kind: 'extension', extensionId, change } satisfies BusMessage);
   }
 
   subscribeExtension(extensionId: number, listener: (change: ExtensionRequestChange) => void): () => void {

@@ -12,6 +12,8 @@ export interface Store {
   dialect: Dialect;
   /** The PostgreSQL schema in use when not the default one. */
   pgSchema?: string;
+  /** The PostgreSQL connection string, for connections of their own (LISTEN). */
+  pgUrl?: string;
   close(): Promise<void>;
 }
 
@@ -93,7 +95,7 @@ function openPostgres(url: string, options: OpenOptions): Store {
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],
   });
-  return { db, dialect: 'postgres', pgSchema: options.pgSchema, close: () => db.destroy() };
+  return { db, dialect: 'postgres', pgSchema: options.pgSchema, pgUrl: url, close: () => db.destroy() };
 }
 
 /** True when the database answers a trivial query. */

@@ -342,8 +342,8 @@ export const callnowRequestRoutes: FastifyPluginCallback<CallnowRequestsRoutesOp
         description:
           'A text/event-stream: `ready` once subscribed (read the list then, to miss nothing), then a `request` event ' +
           '`{ id, state, reason }` whenever a request of the extension arrives or its state moves; a comment every 15 s keeps ' +
-          'proxies from closing it. The server ends a stream after 5 minutes (EventSource reconnects). Events come from the calls this server process runs: with several nodes, also read the ' +
-          'list now and then. 503 with Retry-After when too many streams are open (' +
+          'proxies from closing it. The server ends a stream after 5 minutes (EventSource reconnects). On PostgreSQL the events of every node sharing ' +
+          'the database arrive; delivery is at most once, so also read the list now and then. 503 with Retry-After when too many streams are open (' +
           `${MAX_STREAMS_PER_USER} per user).`,
         tags: ['callnow'],
         operationId: 'followCallnowRequests',

@@ -180,8 +180,8 @@ const tx = defineTexts(
 
 /**
  * The list follows the server's live stream (Server-Sent Events): each event has the list read
- * again. It is also read every SAFETY_POLL_MS (the stream only carries the calls of the
- * server process it is connected to), and every POLL_MS where no stream can be had.
+ * again. It is also read every SAFETY_POLL_MS (events are delivered at most once: one sent while
+ * a node's database listener reconnects is lost), and every POLL_MS where no stream can be had.
  */
 const POLL_MS = 3000;
 const SAFETY_POLL_MS = 30_000;
