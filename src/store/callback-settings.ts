@@ -16,12 +16,14 @@ export interface StoredCallbackSettings {
   ringSeconds: number;
   returnMode: ReturnMode;
   fixedNumber: string | null;
-  /** The extension's one password; only the API's answers hide it. */
+  /** The extension's one password for everybody, or null; only the API's answers hide it. */
   password: string | null;
+  /** Ask for the authorized CallerID's own password instead (when it has one). */
   perCallerIdPassword: boolean;
   creditInquiry: boolean;
   dialTimeoutSeconds: number;
   language: string;
+  /** A sound-library name; null: the shipped "credit exhausted" prompt. */
   creditExhaustedSound: string | null;
   maxAuthorizedCallerIds: number;
 }

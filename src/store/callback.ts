@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { organizationCallSetup, type OrganizationCallSetup } from './call-setup.js';
+import { readCallbackSettings, type StoredCallbackSettings } from './callback-settings.js';
 import { nowIso } from './db.js';
 import type { Database } from './schema.js';
 
@@ -8,21 +9,8 @@ type Db = Kysely<Database>;
 
 export type ReturnMode = 'authorized' | 'callerid' | 'fixed';
 
-/** A callback extension's settings (SPEC §3). */
-export interface CallbackSettings {
-  ringSeconds: number;
-  returnMode: ReturnMode;
-  fixedNumber: string | null;
-  /** The one password for everybody, or null. */
-  password: string | null;
-  /** Ask for the authorized CallerID's own password instead (when it has one). */
-  perCallerIdPassword: boolean;
-  creditInquiry: boolean;
-  dialTimeoutSeconds: number;
-  /** A sound-library name; null: the shipped "credit exhausted" prompt. */
-  creditExhaustedSound: string | null;
-  language: string;
-}
+/** A callback extension's settings as the flow uses them (SPEC §3): the stored row without the licence. */
+export type CallbackSettings = Omit<StoredCallbackSettings, 'maxAuthorizedCallerIds'>;
 
 export interface CallbackTarget extends OrganizationCallSetup {
   extension: { id: number; accountId: number; number: string; name: string; externalNumber: string | null; creditAccountId: number };
@@ -32,42 +20,17 @@ export interface CallbackTarget extends OrganizationCallSetup {
 /** The callback extension a DID delivers to, or null when the extension is not a callback extension. */
 export async function loadCallbackTarget(db: Db, extensionId: number, fallbackCountry: string): Promise<CallbackTarget | null> {
   const row = await db
-    .selectFrom('extensions as e')
-    .innerJoin('callbackSettings as s', 's.extensionId', 'e.id')
-    .select([
-      'e.id',
-      'e.accountId',
-      'e.number',
-      'e.name',
-      'e.externalNumber',
-      'e.creditAccountId',
-      'e.type',
-      's.ringSeconds',
-      's.returnMode',
-      's.fixedNumber',
-      's.password',
-      's.perCalleridPassword',
-      's.creditInquiry',
-      's.dialTimeoutSeconds',
-      's.creditExhaustedSound',
-      's.language',
-    ])
-    .where('e.id', '=', extensionId)
+    .selectFrom('extensions')
+    .select(['id', 'accountId', 'number', 'name', 'externalNumber', 'creditAccountId', 'type'])
+    .where('id', '=', extensionId)
     .executeTakeFirst();
   if (!row || row.type !== 'callback') return null;
+  // A callback extension without its settings row has nothing to run yet.
+  const settings = await readCallbackSettings(db, extensionId);
+  if (!settings) return null;
   return {
     extension: { id: row.id, accountId: row.accountId, number: row.number, name: row.name, externalNumber: row.externalNumber, creditAccountId: row.creditAccountId },
-    settings: {
-      ringSeconds: row.ringSeconds,
-      returnMode: row.returnMode,
-      fixedNumber: row.fixedNumber,
-      password: row.password,
-      perCallerIdPassword: row.perCalleridPassword === 1,
-      creditInquiry: row.creditInquiry === 1,
-      dialTimeoutSeconds: row.dialTimeoutSeconds,
-      creditExhaustedSound: row.creditExhaustedSound,
-      language: row.language,
-    },
+    settings,
     ...(await organizationCallSetup(db, row.accountId, fallbackCountry)),
   };
 }

@@ -104,6 +104,16 @@ export function busyButton(options: { id: string; text: string; busyText?: strin
   );
 }
 
+/**
+ * What a page shows while its data loads, or when it could not be loaded: what stays on top
+ * (the heading, a picker), then "Loading…" or the error. Null once there is data to show.
+ */
+export function loadingOrError(top: (HTMLElement | null)[], status: { loading: boolean; error: string | null; ready?: boolean }): HTMLElement | null {
+  if (status.loading) return h('section', { 'aria-busy': 'true' }, ...top, h('p', { class: 'loading' }, t('loading')));
+  if (status.error || status.ready === false) return h('section', {}, ...top, alertBox(status.error));
+  return null;
+}
+
 /** An error box that screen readers announce. */
 export function alertBox(text: string | null | undefined, id?: string): HTMLElement | null {
   return text ? h('p', { class: 'alert', role: 'alert', id }, text) : null;

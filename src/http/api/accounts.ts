@@ -20,7 +20,7 @@ import {
   type AccountRow,
 } from './provider-common.js';
 import { Id, Nullable, ONE_LINE_TEXT, StringEnum } from './schemas.js';
-import { accountChain } from '../../store/accounts.js';
+import { accountChain, createAccount } from '../../store/accounts.js';
 
 /**
  * Issue 8 item 5: resellers and organizations, with what their calls use (tariff, trunk,
@@ -279,26 +279,7 @@ export const accountRoutes: FastifyPluginCallback<AccountRoutesOptions> = (app: 
         const id = await db.transaction().execute(async (trx) => {
           const taken = await trx.selectFrom('accounts').select('id').where('kind', '=', body.kind).where('name', '=', trimmed).executeTakeFirst();
           if (taken) throw nameTaken(body.kind, trimmed);
-          const row = await trx
-            .insertInto('accounts')
-            .values({
-              kind: body.kind,
-              name: trimmed,
-              parentId,
-              defaultCountry: null,
-              tariffId: null,
-              trunkId: null,
-              creditAccountId: null,
-              maxExtensions: null,
-              maxAuthorizedCallerids: null,
-              maxConcurrentCalls: null,
-              dailySpendCapMicros: null,
-              ...columns,
-              createdAt: now,
-              updatedAt: now,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow();
+          const row = await createAccount(trx, { kind: body.kind, name: trimmed, parentId, ...columns }, now);
           await audit(trx, { actor: principal.email, at: now, action: 'create', entity: body.kind, entityId: row.id, details: { name: trimmed, parentId, ...columns } });
           return row.id;
         });

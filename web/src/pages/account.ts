@@ -3,9 +3,8 @@ import { ApiError, type Role } from '../api.js';
 import { accountApi, type ApiToken, type CreatedToken, type MeWithAccount } from '../api/account.js';
 import { describeError, signedIn, type Page, type PortalContext, type PortalRoute } from '../app.js';
 import { h } from '../dom.js';
-import { t } from '../i18n.js';
 import { defineTexts, formatDateTime } from '../texts.js';
-import { alertBox, busyButton, confirmDialog, dataTable, textField, type Column } from '../ui.js';
+import { alertBox, busyButton, type Column, confirmDialog, dataTable, loadingOrError, textField } from '../ui.js';
 import './account.css';
 
 const tx = defineTexts(
@@ -598,8 +597,8 @@ export function accountPage(context: PortalContext): Page {
     },
     render: () => {
       const heading = h('h1', { id: 'account-title' }, tx('title'));
-      if (state.loading) return h('section', { 'aria-busy': 'true' }, heading, h('p', { class: 'loading' }, t('loading')));
-      if (state.loadError || !state.me) return h('section', {}, heading, alertBox(state.loadError));
+      const waiting = loadingOrError([heading], { loading: state.loading, error: state.loadError, ready: state.me !== null });
+      if (waiting || !state.me) return waiting ?? heading;
       return h('div', { class: 'account-page' }, heading, h('div', { class: 'account-layout' }, h('div', {}, whoCard(state.me), passwordCard(state.me)), tokensCard()));
     },
   };

@@ -4,7 +4,7 @@ import { providerApi, type Account, type AccountFields, type Tariff, type Trunk 
 import { describeError, roleIs, type Page, type PortalContext, type PortalRoute } from '../app.js';
 import { h } from '../dom.js';
 import { defineTexts } from '../texts.js';
-import { alertBox, busyButton, confirmDialog, dataTable, openDialog, selectField, textField, type Column } from '../ui.js';
+import { alertBox, busyButton, type Column, confirmDialog, dataTable, loadingOrError, openDialog, selectField, textField } from '../ui.js';
 import './accounts.css';
 
 const tx = defineTexts(
@@ -55,7 +55,6 @@ const tx = defineTexts(
     removeText: 'Its users, tariffs, time intervals and sounds are deleted with it. An account with extensions or accounts below it cannot be deleted.',
     removing: 'Deleting…',
     removed: '{name} deleted.',
-    loading: 'Loading…',
     nameRequired: 'Enter a name.',
   },
   {
@@ -106,7 +105,6 @@ const tx = defineTexts(
       removeText: 'Seine Benutzer, Tarife, Zeitpläne und Ansagen werden mit gelöscht. Ein Konto mit Nebenstellen oder untergeordneten Konten kann nicht gelöscht werden.',
       removing: 'Wird gelöscht…',
       removed: '{name} gelöscht.',
-      loading: 'Wird geladen…',
       nameRequired: 'Geben Sie einen Namen ein.',
     },
     fr: {
@@ -156,7 +154,6 @@ const tx = defineTexts(
       removeText: 'Ses utilisateurs, tarifs, plages horaires et sons sont supprimés avec lui. Un compte avec des extensions ou des comptes en dessous ne peut pas être supprimé.',
       removing: 'Suppression…',
       removed: '{name} supprimé.',
-      loading: 'Chargement…',
       nameRequired: 'Saisissez un nom.',
     },
     es: {
@@ -206,7 +203,6 @@ const tx = defineTexts(
       removeText: 'Sus usuarios, tarifas, horarios y sonidos se eliminan con ella. Una cuenta con extensiones o cuentas por debajo no se puede eliminar.',
       removing: 'Eliminando…',
       removed: '{name} eliminada.',
-      loading: 'Cargando…',
       nameRequired: 'Escriba un nombre.',
     },
   },
@@ -447,8 +443,8 @@ export function accountsPage(context: PortalContext): Page {
     },
     render: () => {
       const heading = h('h1', {}, tx('title'));
-      if (state.loading) return h('section', { 'aria-busy': 'true' }, heading, h('p', { class: 'loading' }, tx('loading')));
-      if (state.loadError) return h('section', {}, heading, alertBox(state.loadError));
+      const waiting = loadingOrError([heading], { loading: state.loading, error: state.loadError });
+      if (waiting) return waiting;
       const rows = state.accounts.filter((a) => a.kind !== 'provider');
       return h(
         'section',

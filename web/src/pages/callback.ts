@@ -3,9 +3,9 @@ import { ApiError, api, type Extension } from '../api.js';
 import { callbackApi, type CallbackSettings, type CallbackSettingsChange, type LibrarySound, type PromptLanguage, type ReturnMode } from '../api/callback.js';
 import { BASE, describeError, extensionIdOf, manager, ownsExtension, type Page, type PortalContext, type PortalRoute, type RouteParams } from '../app.js';
 import { h } from '../dom.js';
-import { LANGUAGES, LANGUAGE_NAMES, t } from '../i18n.js';
+import { LANGUAGES, LANGUAGE_NAMES } from '../i18n.js';
 import { defineTexts } from '../texts.js';
-import { alertBox, busyButton, checkField, selectField, textField } from '../ui.js';
+import { alertBox, busyButton, checkField, loadingOrError, selectField, textField } from '../ui.js';
 import './callback.css';
 
 export const tx = defineTexts(
@@ -568,8 +568,8 @@ export function callbackPage(context: PortalContext, params: RouteParams): Page 
     render: () => {
       const heading = h('h1', { id: 'callback-title' }, tx('title'));
       if (extensionId === null) return h('section', {}, heading, h('p', { class: 'notice' }, tx('noExtension')));
-      if (state.loading) return h('section', { 'aria-busy': 'true' }, heading, h('p', { class: 'loading' }, t('loading')));
-      if (state.loadError) return h('section', {}, heading, alertBox(state.loadError));
+      const waiting = loadingOrError([heading], { loading: state.loading, error: state.loadError });
+      if (waiting) return waiting;
       const extension = state.extension;
       if (state.notCallback || !extension) return h('section', {}, heading, h('p', { class: 'notice' }, tx('notCallback', { number: extension?.number ?? '' })));
       const { saved, draft } = state;

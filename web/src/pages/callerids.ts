@@ -3,9 +3,8 @@ import { ApiError, api, type Extension } from '../api.js';
 import { callbackApi, exportUrl, type AuthorizedCallerId, type CallerIdList, type CallerIdSort, type CreditHistoryEntry } from '../api/callback.js';
 import { BASE, describeError, extensionIdOf, manager, ownsExtension, type Page, type PortalContext, type PortalRoute, type RouteParams } from '../app.js';
 import { h } from '../dom.js';
-import { t } from '../i18n.js';
 import { defineTexts, formatDateTime } from '../texts.js';
-import { alertBox, busyButton, checkField, confirmDialog, dataTable, openDialog, pager, textField, type Column, type SortState } from '../ui.js';
+import { alertBox, busyButton, checkField, type Column, confirmDialog, dataTable, loadingOrError, openDialog, pager, type SortState, textField } from '../ui.js';
 import './callback.css';
 import './callerids.css';
 
@@ -900,8 +899,8 @@ export function calleridsPage(context: PortalContext, params: RouteParams): Page
     render: () => {
       const heading = h('h1', { id: 'callerids-title' }, tx('title'));
       if (extensionId === null) return h('section', {}, heading, h('p', { class: 'notice' }, tx('noExtension')));
-      if (state.loading) return h('section', { 'aria-busy': 'true' }, heading, h('p', { class: 'loading' }, t('loading')));
-      if (state.loadError) return h('section', {}, heading, alertBox(state.loadError));
+      const waiting = loadingOrError([heading], { loading: state.loading, error: state.loadError });
+      if (waiting) return waiting;
       const extension = state.extension;
       if (state.notCallback || !extension) return h('section', {}, heading, h('p', { class: 'notice' }, tx('notCallback', { number: extension?.number ?? '' })));
       const list = state.list;

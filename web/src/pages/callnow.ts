@@ -7,6 +7,7 @@ import { qrCode } from '../qr.js';
 import { extensionsApi } from '../api/extensions.js';
 import { timeIntervalsApi, type TimeInterval } from '../api/time-intervals.js';
 import { defineTexts } from '../texts.js';
+import { loadingOrError } from '../ui.js';
 
 /** The availability picker's own texts (the rest of the page's are in i18n.ts). */
 const tx = defineTexts(
@@ -611,8 +612,8 @@ export function callnowPage(context: PortalContext, params: RouteParams): Page {
       const heading = h('h1', { id: 'callnow-title' }, t('callnowTitle'));
       if (extensionId === null) return h('section', {}, heading, h('p', { class: 'notice' }, t('noExtension')));
       if (extension?.type === 'callback') return h('section', {}, heading, h('p', { class: 'notice' }, t('callbackExtension', { number: extension.number })));
-      if (state.loading) return h('section', { 'aria-busy': 'true' }, heading, h('p', { class: 'loading' }, t('loading')));
-      if (state.loadError) return h('section', {}, heading, h('p', { class: 'alert', role: 'alert' }, state.loadError));
+      const waiting = loadingOrError([heading], { loading: state.loading, error: state.loadError });
+      if (waiting) return waiting;
       const saved = state.saved;
       return h(
         'div',

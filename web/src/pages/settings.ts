@@ -4,7 +4,7 @@ import { providerApi, type ServerSettings } from '../api/provider.js';
 import { describeError, roleIs, type Page, type PortalContext, type PortalRoute } from '../app.js';
 import { h } from '../dom.js';
 import { defineTexts } from '../texts.js';
-import { alertBox, busyButton, textField } from '../ui.js';
+import { alertBox, busyButton, loadingOrError, textField } from '../ui.js';
 
 const tx = defineTexts(
   {
@@ -17,7 +17,6 @@ const tx = defineTexts(
     defaultCountryHint: 'Two letters (AU, DE…) for numbers written without a country code, where an account sets none.',
     save: 'Save',
     saved: 'Settings saved.',
-    loading: 'Loading…',
   },
   {
     de: {
@@ -30,7 +29,6 @@ const tx = defineTexts(
       defaultCountryHint: 'Zwei Buchstaben (AU, DE…) für Nummern ohne Landesvorwahl, wo ein Konto keines festlegt.',
       save: 'Speichern',
       saved: 'Einstellungen gespeichert.',
-      loading: 'Wird geladen…',
     },
     fr: {
       nav: 'Réglages',
@@ -42,7 +40,6 @@ const tx = defineTexts(
       defaultCountryHint: 'Deux lettres (AU, DE…) pour les numéros sans indicatif de pays, quand un compte n’en fixe pas.',
       save: 'Enregistrer',
       saved: 'Réglages enregistrés.',
-      loading: 'Chargement…',
     },
     es: {
       nav: 'Ajustes',
@@ -54,7 +51,6 @@ const tx = defineTexts(
       defaultCountryHint: 'Dos letras (AU, DE…) para números sin prefijo de país, cuando una cuenta no fija ninguno.',
       save: 'Guardar',
       saved: 'Ajustes guardados.',
-      loading: 'Cargando…',
     },
   },
 );
@@ -126,8 +122,8 @@ export function settingsPage(context: PortalContext): Page {
     },
     render: () => {
       const heading = h('h1', {}, tx('title'));
-      if (state.loading) return h('section', { 'aria-busy': 'true' }, heading, h('p', { class: 'loading' }, tx('loading')));
-      if (state.loadError || !state.settings) return h('section', {}, heading, alertBox(state.loadError));
+      const waiting = loadingOrError([heading], { loading: state.loading, error: state.loadError, ready: state.settings !== null });
+      if (waiting || !state.settings) return waiting ?? heading;
       const locked = state.settings.currencyLocked;
       return h(
         'section',

@@ -4,9 +4,8 @@ import type { MeWithAccount } from '../api/account.js';
 import { downloadUrl, soundNameOf, soundsApi, type ManagedAccount, type Sound, type SoundFolder, type SoundFolderList } from '../api/sounds.js';
 import { BASE, describeError, manager, ownsExtension, signedIn, type Page, type PortalContext, type PortalRoute } from '../app.js';
 import { h } from '../dom.js';
-import { t } from '../i18n.js';
 import { defineTexts, formatDuration } from '../texts.js';
-import { alertBox, busyButton, confirmDialog, dataTable, openDialog, selectField, textField, type Column } from '../ui.js';
+import { alertBox, busyButton, confirmDialog, dataTable, loadingOrError, openDialog, selectField, textField, type Column } from '../ui.js';
 import './sounds.css';
 
 const tx = defineTexts(
@@ -784,8 +783,8 @@ export function soundsPage(context: PortalContext): Page {
     },
     render: () => {
       const heading = h('h1', { id: 'sounds-title' }, tx('title'));
-      if (state.loading) return h('section', { 'aria-busy': 'true' }, heading, accountPicker(), h('p', { class: 'loading' }, t('loading')));
-      if (state.loadError || !state.list) return h('section', {}, heading, accountPicker(), alertBox(state.loadError));
+      const waiting = loadingOrError([heading, accountPicker()], { loading: state.loading, error: state.loadError, ready: state.list !== null });
+      if (waiting || !state.list) return waiting ?? heading;
       const folders = state.list.folders;
       return h(
         'div',

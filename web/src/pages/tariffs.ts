@@ -4,7 +4,7 @@ import { ImportRefusedError, providerApi, type ImportProblem, type ImportResult,
 import { describeError, roleIs, type Page, type PortalContext, type PortalRoute } from '../app.js';
 import { h } from '../dom.js';
 import { defineTexts } from '../texts.js';
-import { alertBox, busyButton, confirmDialog, dataTable, openDialog, pager, selectField, textField, type Column, type SortState } from '../ui.js';
+import { alertBox, busyButton, confirmDialog, dataTable, loadingOrError, openDialog, pager, selectField, textField, type Column, type SortState } from '../ui.js';
 import './tariffs.css';
 
 const tx = defineTexts(
@@ -61,7 +61,6 @@ const tx = defineTexts(
     refused: 'The file was refused; nothing was imported. Fix these lines and import it again:',
     problemLine: 'Line {line}',
     export: 'Export as CSV',
-    loading: 'Loading…',
   },
   {
     de: {
@@ -117,7 +116,6 @@ const tx = defineTexts(
       refused: 'Die Datei wurde abgelehnt, nichts wurde importiert. Korrigieren Sie diese Zeilen und importieren Sie erneut:',
       problemLine: 'Zeile {line}',
       export: 'Als CSV exportieren',
-      loading: 'Wird geladen…',
     },
     fr: {
       nav: 'Tarifs',
@@ -172,7 +170,6 @@ const tx = defineTexts(
       refused: 'Le fichier a été refusé ; rien n’a été importé. Corrigez ces lignes et importez-le à nouveau :',
       problemLine: 'Ligne {line}',
       export: 'Exporter en CSV',
-      loading: 'Chargement…',
     },
     es: {
       nav: 'Tarifas',
@@ -227,7 +224,6 @@ const tx = defineTexts(
       refused: 'El archivo se rechazó; no se importó nada. Corrija estas líneas e impórtelo de nuevo:',
       problemLine: 'Línea {line}',
       export: 'Exportar como CSV',
-      loading: 'Cargando…',
     },
   },
 );
@@ -541,8 +537,8 @@ export function tariffsPage(context: PortalContext): Page {
     },
     render: () => {
       const heading = h('h1', {}, tx('title'));
-      if (state.loading) return h('section', { 'aria-busy': 'true' }, heading, h('p', { class: 'loading' }, tx('loading')));
-      if (state.loadError) return h('section', {}, heading, alertBox(state.loadError));
+      const waiting = loadingOrError([heading], { loading: state.loading, error: state.loadError });
+      if (waiting) return waiting;
       const tariff = current();
       const toolbar = h(
         'div',

@@ -5,7 +5,7 @@ import { providerApi, type Did, type Trunk, type TrunkFields } from '../api/prov
 import { describeError, roleIs, type Page, type PortalContext, type PortalRoute } from '../app.js';
 import { h } from '../dom.js';
 import { defineTexts } from '../texts.js';
-import { alertBox, busyButton, checkField, confirmDialog, dataTable, openDialog, selectField, textField, type Column } from '../ui.js';
+import { alertBox, busyButton, checkField, confirmDialog, dataTable, loadingOrError, openDialog, selectField, textField, type Column } from '../ui.js';
 import './trunks.css';
 
 const tx = defineTexts(
@@ -60,7 +60,6 @@ const tx = defineTexts(
     removed: 'Deleted.',
     removeTitle: 'Delete {name}?',
     removing: 'Deleting…',
-    loading: 'Loading…',
   },
   {
     de: {
@@ -114,7 +113,6 @@ const tx = defineTexts(
       removed: 'Gelöscht.',
       removeTitle: '{name} löschen?',
       removing: 'Wird gelöscht…',
-      loading: 'Wird geladen…',
     },
     fr: {
       nav: 'Trunks',
@@ -167,7 +165,6 @@ const tx = defineTexts(
       removed: 'Supprimé.',
       removeTitle: 'Supprimer {name} ?',
       removing: 'Suppression…',
-      loading: 'Chargement…',
     },
     es: {
       nav: 'Troncales',
@@ -220,7 +217,6 @@ const tx = defineTexts(
       removed: 'Eliminado.',
       removeTitle: '¿Eliminar {name}?',
       removing: 'Eliminando…',
-      loading: 'Cargando…',
     },
   },
 );
@@ -430,8 +426,8 @@ export function trunksPage(context: PortalContext): Page {
     },
     render: () => {
       const heading = h('h1', {}, tx('title'));
-      if (state.loading) return h('section', { 'aria-busy': 'true' }, heading, h('p', { class: 'loading' }, tx('loading')));
-      if (state.loadError) return h('section', {}, heading, alertBox(state.loadError));
+      const waiting = loadingOrError([heading], { loading: state.loading, error: state.loadError });
+      if (waiting) return waiting;
       return h(
         'section',
         { class: 'trunks' },
